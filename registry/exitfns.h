@@ -1,0 +1,38 @@
+/* Exit-function records. Every atexit/on_exit/__cxa_atexit registration the
+ * program makes becomes a record, and glibc's own list gets a trampoline
+ * pointing at it: glibc keeps deciding the order (LIFO, interleaved with
+ * _dl_fini and __cxa_finalize), the record decides whether the function may
+ * run in this process and makes sure it runs at most once. */
+#ifndef ME_EXITFNS_H
+#define ME_EXITFNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum me_exit_kind { ME_EXIT_CXA = 0, ME_EXIT_ON_EXIT = 1 };
+
+struct me_exit_rec;
+
+/* Records are allocated in chunks (the first one static, so registrations
+ * made before the shim's constructor need no allocator). NULL when out of
+ * memory. */
+struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, void *dso,
+                                   pid_t owner, bool shared);
+/* Called by the trampolines: true when the record may run now in process
+ * `self` (not removed, private and owned by self or shared, not run yet by
+ * self); marks it run. */
+bool me_exitfns_claim(struct me_exit_rec *r, pid_t self);
+void *me_exitfns_fn(const struct me_exit_rec *r);
+void *me_exitfns_arg(const struct me_exit_rec *r);
+
+/* Marks every record of `fn` (all of them when fn is NULL and dso matches)
+ * removed; returns how many were live. */
+size_t me_exitfns_remove_fn(void *fn);
+size_t me_exitfns_remove_dso(void *dso);
+/* Private records of `from` become owned by `to` (daemon() hand-over). */
+void me_exitfns_transfer(pid_t from, pid_t to);
+/* Number of records that ran in this process. */
+size_t me_exitfns_ran(void);
+
+#endif

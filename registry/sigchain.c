@@ -1,0 +1,232 @@
+#include "sigchain.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define POOL 8 /* snapshots per signal: one current, the rest for writers and pinned readers */
+
+struct snap {
+    atomic_uint readers; /* readers copying this snapshot right now */
+    atomic_uint building; /* a writer owns it while filling it */
+    struct me_chain_view v;
+};
+
+struct slot {
+    _Atomic(struct snap *) cur;
+    struct me_handler initial; /* before the first install */
+    atomic_ullong gen;
+    struct snap pool[POOL];
+};
+
+/* Static and untouched until a signal is first installed: costs no RSS. */
+static struct slot slots[ME_CHAIN_NSIG];
+
+static struct slot *slot_of(int sig) { return &slots[sig]; }
+
+static struct snap *pin(struct slot *s)
+{
+    for (;;) {
+        struct snap *p = atomic_load(&s->cur);
+        if (!p)
+            return NULL;
+        atomic_fetch_add(&p->readers, 1);
+        if (atomic_load(&s->cur) == p)
+            return p;
+        atomic_fetch_sub(&p->readers, 1);
+    }
+}
+
+static void unpin(struct snap *p)
+{
+    if (p)
+        atomic_fetch_sub(&p->readers, 1);
+}
+
+static void copy_view(struct me_chain_view *dst, const struct me_chain_view *src)
+{
+    dst->gen = src->gen;
+    dst->disp = src->disp;
+    dst->n = src->n;
+    memcpy(dst->h, src->h, src->n * sizeof src->h[0]);
+}
+
+void me_chain_set_initial(int sig, const struct me_handler *disp)
+{
+    struct slot *s = slot_of(sig);
+    /* A handler already in the kernel (installed by a raw syscall, or kept
+     * while the signal was not managed) is adopted as the first chained
+     * handler (see read_into). */
+    s->initial = *disp;
+    atomic_store(&s->cur, NULL);
+}
+
+static void read_into(struct slot *s, struct me_chain_view *view)
+{
+    struct snap *p = pin(s);
+    if (p) {
+        copy_view(view, &p->v);
+        unpin(p);
+        return;
+    }
+    view->gen = 0;
+    view->disp = s->initial;
+    view->n = 0;
+    if (s->initial.fn != (void *)SIG_DFL && s->initial.fn != (void *)SIG_IGN) {
+        view->n = 1;
+        view->h[0] = s->initial;
+    }
+}
+
+void me_chain_read(int sig, struct me_chain_view *view) { read_into(slot_of(sig), view); }
+
+void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
+{
+    struct slot *s = slot_of(sig);
+    struct snap *p = pin(s);
+    if (p) {
+        *disp = p->v.disp;
+        if (gen)
+            *gen = p->v.gen;
+        unpin(p);
+        return;
+    }
+    *disp = s->initial;
+    if (gen)
+        *gen = 0;
+}
+
+/* A pool entry that is neither current nor pinned nor being built. */
+static struct snap *take_free(struct slot *s)
+{
+    for (;;) {
+        for (int i = 0; i < POOL; i++) {
+            struct snap *p = &s->pool[i];
+            if (p == atomic_load(&s->cur))
+                continue;
+            unsigned zero = 0;
+            if (!atomic_compare_exchange_strong(&p->building, &zero, 1))
+                continue;
+            /* Checked after claiming: a reader that pins now will fail its
+             * re-check because p is not current. */
+            if (atomic_load(&p->readers) == 0 && p != atomic_load(&s->cur))
+                return p;
+            atomic_store(&p->building, 0);
+        }
+        /* Every entry is pinned by readers on other threads: they are only
+         * copying, so this ends quickly. */
+        sched_yield();
+    }
+}
+
+typedef void (*mutate_fn)(struct me_chain_view *v, const void *arg, bool *overflowed);
+
+static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler *prev,
+                   bool *overflowed)
+{
+    struct slot *s = slot_of(sig);
+    for (;;) {
+        struct snap *old = pin(s);
+        struct snap *nw = take_free(s);
+        if (old)
+            copy_view(&nw->v, &old->v);
+        else
+            read_into(s, &nw->v);
+        if (prev)
+            *prev = nw->v.disp;
+        mutate(&nw->v, arg, overflowed);
+        nw->v.gen = atomic_fetch_add(&s->gen, 1) + 1;
+        /* old stays pinned until the swap, so it cannot be recycled and
+         * published again in between (ABA). */
+        struct snap *expect = old;
+        bool won = atomic_compare_exchange_strong(&s->cur, &expect, nw);
+        unpin(old);
+        atomic_store(&nw->building, 0);
+        if (won)
+            return;
+        /* Another writer (maybe a handler that interrupted us) won: redo. */
+    }
+}
+
+static int find(const struct me_chain_view *v, void *fn)
+{
+    for (unsigned i = 0; i < v->n; i++)
+        if (v->h[i].fn == fn)
+            return (int)i;
+    return -1;
+}
+
+struct install_arg {
+    const struct me_handler *nh;
+    enum me_install_mode mode;
+};
+
+static void do_install(struct me_chain_view *v, const void *argp, bool *overflowed)
+{
+    const struct install_arg *a = argp;
+    const struct me_handler *nh = a->nh;
+    v->disp = *nh;
+    if (nh->fn == (void *)SIG_DFL || nh->fn == (void *)SIG_IGN) {
+        v->n = 0;
+        return;
+    }
+    int i = find(v, nh->fn);
+    if (i >= 0) {
+        v->h[i] = *nh;
+        if (a->mode == ME_INSTALL_OUTSIDE)
+            v->n = (unsigned)i + 1; /* save/restore idiom: drop what came after */
+        return;
+    }
+    if (v->n == ME_CHAIN_CAP) {
+        v->h[v->n - 1] = *nh; /* full: plain overwrite of the newest, as without chaining */
+        if (overflowed)
+            *overflowed = true;
+        return;
+    }
+    v->h[v->n++] = *nh;
+}
+
+void me_chain_install(int sig, const struct me_handler *nh, enum me_install_mode mode,
+                      struct me_handler *prev, bool *overflowed)
+{
+    struct install_arg a = {nh, mode};
+    if (overflowed)
+        *overflowed = false;
+    update(sig, do_install, &a, prev, overflowed);
+}
+
+struct flags_arg {
+    uint32_t set, clear;
+};
+
+static void do_flags(struct me_chain_view *v, const void *argp, bool *overflowed)
+{
+    const struct flags_arg *a = argp;
+    (void)overflowed;
+    v->disp.flags = (v->disp.flags | a->set) & ~a->clear;
+    int i = find(v, v->disp.fn);
+    if (i >= 0)
+        v->h[i].flags = v->disp.flags;
+}
+
+void me_chain_set_disp_flags(int sig, uint32_t set, uint32_t clear, struct me_handler *prev)
+{
+    struct flags_arg a = {set, clear};
+    update(sig, do_flags, &a, prev, NULL);
+}
+
+static void do_reset(struct me_chain_view *v, const void *argp, bool *overflowed)
+{
+    void *fn = (void *)argp;
+    (void)overflowed;
+    int i = find(v, fn);
+    if (i >= 0) {
+        memmove(&v->h[i], &v->h[i + 1], (v->n - (unsigned)i - 1) * sizeof v->h[0]);
+        v->n--;
+    }
+    if (v->disp.fn == fn)
+        v->disp.fn = (void *)SIG_DFL;
+}
+
+void me_chain_reset_once(int sig, void *fn) { update(sig, do_reset, fn, NULL, NULL); }

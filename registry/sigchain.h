@@ -1,0 +1,56 @@
+/* Per-signal handler chains and the program's view of each managed signal.
+ *
+ * Each signal has a current snapshot, published by compare-and-swap. Writers
+ * (sigaction & co, also from inside handlers) build a new snapshot in a free
+ * slot of a fixed per-signal pool and publish it; readers (the dispatcher)
+ * pin the current snapshot with a counter, re-check it is still current, copy
+ * what they need and unpin. No lock, no allocation: usable in a signal
+ * handler, and a handler that longjmps out never leaves anything pinned. */
+#ifndef ME_SIGCHAIN_H
+#define ME_SIGCHAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ME_CHAIN_CAP 32 /* handlers per signal; documented in the README */
+#define ME_CHAIN_NSIG 65
+
+struct me_handler {
+    void *fn;       /* handler, or SIG_DFL / SIG_IGN for a disposition */
+    uint32_t flags; /* as the program gave them, plus SA_RESTORER as the kernel reports */
+    uint64_t mask;  /* kernel-sized mask, without KILL and STOP */
+};
+
+/* What a reader gets: the chain oldest first, and the program's disposition. */
+struct me_chain_view {
+    uint64_t gen;
+    struct me_handler disp;
+    unsigned n;
+    struct me_handler h[ME_CHAIN_CAP];
+};
+
+/* Initial state of a signal (what the process inherited at exec). Called
+ * once per managed signal before anything is published. */
+void me_chain_set_initial(int sig, const struct me_handler *disp);
+
+/* Copies the current state; only the first view->n handlers are written. */
+void me_chain_read(int sig, struct me_chain_view *view);
+/* The program's disposition only. */
+void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen);
+
+enum me_install_mode {
+    ME_INSTALL_OUTSIDE,  /* ordinary install: re-installing truncates newer ones */
+    ME_INSTALL_INSIDE,   /* from within that handler's own execution: no truncation */
+};
+
+/* Installs nh as the program's disposition (SIG_DFL/SIG_IGN empty the chain).
+ * Returns true and a one-time warning flag if the chain was full. */
+void me_chain_install(int sig, const struct me_handler *nh, enum me_install_mode mode,
+                      struct me_handler *prev, bool *overflowed);
+/* Changes only the flags of the current disposition (siginterrupt). */
+void me_chain_set_disp_flags(int sig, uint32_t set, uint32_t clear, struct me_handler *prev);
+/* SA_RESETHAND semantics: drops fn from the chain; if it was the
+ * disposition, the disposition becomes SIG_DFL (flags kept, as the kernel). */
+void me_chain_reset_once(int sig, void *fn);
+
+#endif

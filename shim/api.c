@@ -1,0 +1,44 @@
+/* The public C API (include/multiexit.h). */
+#include "internal.h"
+
+#include <errno.h>
+
+#include "../include/multiexit.h"
+#include "../registry/exitfns.h"
+
+ME_EXPORT int multiexit_register(void (*fn)(void *), void *arg, int flags)
+{
+    me_ensure_init();
+    return me_register(ME_EXIT_CXA, (void *)fn, arg, NULL, flags & MULTIEXIT_SHARED) == 0 ? 0 : -1;
+}
+
+ME_EXPORT int multiexit_unregister(void (*fn)(void *))
+{
+    me_ensure_init();
+    return me_exitfns_remove_fn((void *)fn) > 0;
+}
+
+struct counter {
+    int bad;
+};
+
+static void count_bad(void *ctx, const char *line)
+{
+    (void)line;
+    ((struct counter *)ctx)->bad++;
+}
+
+ME_EXPORT int multiexit_set_signals(const char *spec)
+{
+    struct counter c = {0};
+    me_ensure_init();
+    me_sigmask want = me_parse_signals(spec ? spec : "", count_bad, &c);
+    if (c.bad) {
+        errno = EINVAL;
+        return -1;
+    }
+    me_set_managed(want);
+    return 0;
+}
+
+ME_EXPORT const char *multiexit_version(void) { return MULTIEXIT_VERSION_STRING; }

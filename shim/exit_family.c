@@ -1,0 +1,101 @@
+/* __cxa_atexit (atexit reaches us only through it: glibc's atexit lives in
+ * libc_nonshared.a), on_exit, __cxa_finalize, exit and __libc_start_main.
+ *
+ * Each registration becomes a record (registry/exitfns) and glibc's list
+ * gets a trampoline with the same dso handle, so glibc still decides the
+ * order and dlclose still runs a library's functions; the record decides
+ * whether the function runs in this process, and makes it run once. */
+#include "internal.h"
+
+#include "../registry/exitfns.h"
+
+static void tramp_cxa(void *p)
+{
+    struct me_exit_rec *r = p;
+    if (me_exitfns_claim(r, me_pid()))
+        ((void (*)(void *))me_exitfns_fn(r))(me_exitfns_arg(r));
+}
+
+static void tramp_on_exit(int status, void *p)
+{
+    struct me_exit_rec *r = p;
+    if (me_exitfns_claim(r, me_pid()))
+        ((void (*)(int, void *))me_exitfns_fn(r))(status, me_exitfns_arg(r));
+}
+
+int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
+{
+    struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, dso, me_pid(), shared);
+    if (kind == ME_EXIT_ON_EXIT) {
+        if (!r)
+            return me_real.on_exit((void (*)(int, void *))fn, arg);
+        return me_real.on_exit(tramp_on_exit, r);
+    }
+    if (!r)
+        return me_real.cxa_atexit((void (*)(void *))fn, arg, dso);
+    return me_real.cxa_atexit(tramp_cxa, r, dso);
+}
+
+ME_EXPORT int __cxa_atexit(void (*fn)(void *), void *arg, void *dso)
+{
+    me_ensure_init();
+    return me_register(ME_EXIT_CXA, (void *)fn, arg, dso, me_cfg.inherit == ME_INHERIT_SHARED);
+}
+
+ME_EXPORT int on_exit(void (*fn)(int, void *), void *arg)
+{
+    me_ensure_init();
+    return me_register(ME_EXIT_ON_EXIT, (void *)fn, arg, NULL,
+                       me_cfg.inherit == ME_INHERIT_SHARED);
+}
+
+ME_EXPORT void __cxa_finalize(void *dso)
+{
+    me_ensure_init();
+    me_real.cxa_finalize(dso);
+    /* dlclose: glibc has run (or skipped) this library's entries; make sure
+     * nothing in the registry can reach its code again. Not at exit, where
+     * every library is finalized and the scan would only cost time. */
+    if (dso && !me_exit_in_progress())
+        me_exitfns_remove_dso(dso);
+}
+
+static void settle_exit_claim(void)
+{
+    int sig = 0;
+    switch (me_exit_claim_normal(&sig)) {
+    case ME_CLAIM_TAKE_SIGNAL:
+        me_exit_run_signal(sig);
+    case ME_CLAIM_WAIT:
+        me_exit_block_forever();
+    case ME_CLAIM_PROCEED:
+        break;
+    }
+}
+
+ME_EXPORT void exit(int status)
+{
+    me_ensure_init();
+    settle_exit_claim();
+    me_real.exit(status);
+}
+
+/* Returning from main calls glibc's internal exit, which no preload sees:
+ * wrap main so that its return claims the exit first. */
+static int (*program_main)(int, char **, char **);
+
+static int main_wrapper(int argc, char **argv, char **envp)
+{
+    int status = program_main(argc, argv, envp);
+    settle_exit_claim();
+    return status;
+}
+
+ME_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                                void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+                                void *stack_end)
+{
+    me_ensure_init();
+    program_main = main;
+    return me_real.libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}

@@ -1,0 +1,217 @@
+/* The signal-initiated exit, and the one-owner rule for exits.
+ *
+ * State is one word per process: (pid, signal, state). The pid makes a
+ * forked child (which copies the word) start from NONE without any fork hook.
+ *
+ *   NONE -> NORMAL        exit()/return from main claimed it
+ *   NONE -> SIG_RUNNING   a managed signal, safe context: exit() on this thread
+ *   NONE -> SIG_DEFERRED  a managed signal, unsafe context: retry on a timer
+ *   SIG_DEFERRED -> SIG_RUNNING  a later delivery (or a thread calling exit)
+ *                                finds a safe context and takes over
+ *
+ * glibc 2.36 has no lock against two threads walking the exit list (BZ
+ * 31997), so any other thread that calls exit() or returns from main while
+ * the exit is owned blocks forever; the owner ends the process.
+ *
+ * The signal exit calls the real exit(128 + sig): glibc runs TLS
+ * destructors, the list (our trampolines, _dl_fini and the destructors), and
+ * finally the hook the shim registered first of all, which flushes stdio like
+ * exit() would (fcloseall = _IO_cleanup) and dies by the signal. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../registry/exitfns.h"
+
+enum { ST_NONE = 0, ST_NORMAL = 1, ST_SIG_DEFERRED = 2, ST_SIG_RUNNING = 3 };
+
+static _Atomic uint64_t ex_word;
+static _Atomic pid_t ex_owner_tid;
+static int retry_timer = -1, watchdog_timer = -1, killer_timer = -1;
+
+static uint64_t mk(pid_t pid, int sig, int st)
+{
+    return ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)(unsigned)sig << 8) | (unsigned)st;
+}
+static int st_of(uint64_t w, pid_t self)
+{
+    return (pid_t)(uint32_t)(w >> 32) == self ? (int)(w & 0xff) : ST_NONE;
+}
+static int sig_of(uint64_t w) { return (int)((w >> 8) & 0xff); }
+
+/* ---- raw POSIX timers: invisible to the program, no allocation ---- */
+
+static int timer_start(int signo, uint32_t first_ms, uint32_t every_ms)
+{
+    struct sigevent sev;
+    int id = -1;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = signo;
+    if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) != 0)
+        return -1;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = first_ms / 1000;
+    its.it_value.tv_nsec = (long)(first_ms % 1000) * 1000000L;
+    its.it_interval.tv_sec = every_ms / 1000;
+    its.it_interval.tv_nsec = (long)(every_ms % 1000) * 1000000L;
+    syscall(SYS_timer_settime, id, 0, &its, NULL);
+    return id;
+}
+
+static void timer_stop(int *id)
+{
+    if (*id >= 0)
+        syscall(SYS_timer_delete, *id);
+    *id = -1;
+}
+
+static void start_watchdog(int sig)
+{
+    uint32_t ms = me_cfg.timeout_ms;
+    if (ms == 0)
+        return;
+    watchdog_timer = timer_start(sig, ms, 0);
+    /* Last resort if every thread blocks the signal: never a hang. */
+    killer_timer = timer_start(SIGKILL, ms + 2000, 0);
+}
+
+static void unblock_managed(void)
+{
+    uint64_t m = atomic_load(&me_managed);
+    syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
+}
+
+void me_die_by(int sig)
+{
+    struct sigaction a;
+    memset(&a, 0, sizeof a);
+    a.sa_handler = SIG_DFL;
+    me_real.sigaction(sig, &a, NULL);
+    uint64_t m = ME_SIGBIT(sig);
+    syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
+    syscall(SYS_tgkill, getpid(), me_gettid(), sig);
+    _exit(128 + sig); /* not reached: the default action of sig terminates */
+}
+
+void me_exit_run_signal(int sig)
+{
+    timer_stop(&retry_timer);
+    atomic_store(&ex_owner_tid, me_gettid());
+    if (me_cfg.verbose)
+        me_log("pid %d: %S received, running exit functions", (int)getpid(), sig);
+    unblock_managed(); /* repeats are absorbed; the watchdog can interrupt */
+    me_real.exit(128 + sig);
+}
+
+void me_exit_block_forever(void)
+{
+    for (;;)
+        pause();
+}
+
+bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_disp)
+{
+    pid_t self = me_pid();
+    uint64_t w = atomic_load(&ex_word);
+    int st = st_of(w, self);
+    if (st == ST_NONE)
+        return false;
+    if (info && info->si_code == SI_TIMER && watchdog_timer >= 0 &&
+        info->si_timerid == watchdog_timer && st != ST_NORMAL) {
+        if (me_cfg.verbose)
+            me_log("pid %d: cleanup timed out, dying by %S", (int)getpid(), sig_of(w));
+        me_die_by(sig_of(w));
+    }
+    if (st == ST_NORMAL) {
+        if (!default_disp)
+            return false; /* the program's own handler runs as usual */
+        /* die by it once the running exit() has finished */
+        if (sig_of(w) == 0)
+            atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL));
+        return true;
+    }
+    if (st == ST_SIG_DEFERRED && me_context_is_safe(uc, info) &&
+        atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig_of(w), ST_SIG_RUNNING)))
+        me_exit_run_signal(sig_of(w));
+    return true; /* absorbed */
+}
+
+void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
+{
+    pid_t self = me_pid();
+    for (;;) {
+        uint64_t w = atomic_load(&ex_word);
+        int st = st_of(w, self);
+        if (st == ST_NORMAL) {
+            if (sig_of(w) == 0 && !atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL)))
+                continue;
+            return;
+        }
+        if (st != ST_NONE)
+            return;
+        bool safe = me_context_is_safe(uc, info);
+        if (!atomic_compare_exchange_strong(&ex_word, &w,
+                                            mk(self, sig, safe ? ST_SIG_RUNNING : ST_SIG_DEFERRED)))
+            continue;
+        start_watchdog(sig);
+        if (safe)
+            me_exit_run_signal(sig);
+        /* Let the interrupted code leave libc; ask again shortly, on
+         * whichever thread the kernel picks. */
+        retry_timer = timer_start(sig, 1, 2);
+        return;
+    }
+}
+
+enum me_claim me_exit_claim_normal(int *sig)
+{
+    pid_t self = me_pid();
+    pid_t tid = me_gettid();
+    for (;;) {
+        uint64_t w = atomic_load(&ex_word);
+        switch (st_of(w, self)) {
+        case ST_NONE:
+            if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, 0, ST_NORMAL))) {
+                atomic_store(&ex_owner_tid, tid);
+                return ME_CLAIM_PROCEED;
+            }
+            break;
+        case ST_SIG_DEFERRED:
+            /* A thread calling exit() is at a safe point: run the pending
+             * signal exit here. */
+            if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig_of(w), ST_SIG_RUNNING))) {
+                *sig = sig_of(w);
+                return ME_CLAIM_TAKE_SIGNAL;
+            }
+            break;
+        default:
+            /* exit() called again from an exit function on the owning
+             * thread: glibc goes on walking, as without the shim */
+            return atomic_load(&ex_owner_tid) == tid ? ME_CLAIM_PROCEED : ME_CLAIM_WAIT;
+        }
+    }
+}
+
+bool me_exit_in_progress(void) { return st_of(atomic_load(&ex_word), me_pid()) != ST_NONE; }
+
+void me_exit_final_hook(void *unused)
+{
+    (void)unused;
+    uint64_t w = atomic_load(&ex_word);
+    int st = st_of(w, me_pid());
+    int sig = (st == ST_SIG_RUNNING || st == ST_NORMAL) ? sig_of(w) : 0;
+    if (sig == 0)
+        return; /* a normal exit: glibc flushes stdio and _exits */
+    if (me_cfg.verbose)
+        me_log("pid %d: ran %u exit functions, dying by %S", (int)getpid(),
+               (unsigned)me_exitfns_ran(), sig);
+    me_real.fcloseall(); /* what exit() does next: flush every stream, lock-free */
+    me_die_by(sig);
+}

@@ -1,0 +1,101 @@
+/* Shared declarations of the shim's translation units. Nothing here is
+ * exported: the library is built with -fvisibility=hidden and only ME_EXPORT
+ * functions are visible. */
+#ifndef ME_INTERNAL_H
+#define ME_INTERNAL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../config/me_config.h"
+
+#define ME_EXPORT __attribute__((visibility("default")))
+
+/* ---- real functions (real.c) ---- */
+struct me_real {
+    int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+    __sighandler_t (*signal)(int, __sighandler_t);
+    __sighandler_t (*sysv_signal)(int, __sighandler_t);
+    __sighandler_t (*sigset)(int, __sighandler_t);
+    int (*sigignore)(int);
+    int (*siginterrupt)(int, int);
+    int (*cxa_atexit)(void (*)(void *), void *, void *);
+    int (*on_exit)(void (*)(int, void *), void *);
+    void (*cxa_finalize)(void *);
+    void (*exit)(int) __attribute__((noreturn));
+    void (*abort)(void) __attribute__((noreturn));
+    int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
+                           void (*)(void), void (*)(void), void *);
+    pid_t (*fork)(void);
+    pid_t (*_Fork)(void);
+    int (*daemon)(int, int);
+    int (*fcloseall)(void);
+};
+extern struct me_real me_real;
+void me_real_resolve(void);
+
+/* ---- init and configuration (init.c) ---- */
+extern struct me_config me_cfg;
+extern _Atomic me_sigmask me_managed;
+void me_init_slow(void);
+extern _Atomic int me_init_state; /* 0 none, 1 running, 2 done */
+static inline void me_ensure_init(void)
+{
+    if (__builtin_expect(__atomic_load_n(&me_init_state, __ATOMIC_ACQUIRE) != 2, 0))
+        me_init_slow();
+}
+static inline bool me_is_managed(int sig)
+{
+    return sig >= 1 && sig <= ME_MAXSIG &&
+           (__atomic_load_n(&me_managed, __ATOMIC_RELAXED) & ME_SIGBIT(sig));
+}
+/* The pid of this process, cached in a MADV_WIPEONFORK page: any fork (even
+ * a raw clone without CLONE_VM) sees it zeroed and asks the kernel again.
+ * A vfork child shares the page and sees its parent's pid. */
+pid_t me_pid(void);
+pid_t me_gettid(void);
+/* The address glibc puts in sa_restorer, as the kernel reports it. */
+extern void *me_restorer;
+
+/* ---- logging (log.c): async-signal-safe, one write(2) per line ---- */
+void me_log(const char *fmt, ...); /* %s %d %u %ld and %S (signal name) only */
+void me_diag_stderr(void *ctx, const char *line);
+
+/* ---- kernel-level disposition (kernel_disp.c) ---- */
+void me_kernel_sync(int sig);
+void me_kernel_take_over(int sig);
+void me_set_managed(me_sigmask want);
+void me_dispatch(int sig, siginfo_t *info, void *uc);
+
+/* ---- signal family helpers (signal_family.c) ---- */
+int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+bool me_handler_running(int sig, void *fn);
+void me_running_push(int sig, void *fn, void *frame);
+void me_running_pop(void);
+
+/* ---- the exit path (exit_path.c) ---- */
+/* Called by the dispatcher first: true when the signal was consumed by an
+ * exit already in progress (absorbed, deferred retry, or watchdog). */
+bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_disp);
+/* The program's disposition is SIG_DFL and the default action terminates. */
+void me_exit_from_signal(int sig, const siginfo_t *info, void *uc);
+enum me_claim { ME_CLAIM_PROCEED, ME_CLAIM_TAKE_SIGNAL, ME_CLAIM_WAIT };
+enum me_claim me_exit_claim_normal(int *sig);
+void me_exit_run_signal(int sig) __attribute__((noreturn));
+void me_exit_block_forever(void) __attribute__((noreturn));
+void me_exit_final_hook(void *unused);
+void me_die_by(int sig) __attribute__((noreturn));
+bool me_exit_in_progress(void);
+
+int me_register(int kind, void *fn, void *arg, void *dso, bool shared);
+
+/* ---- deciding where the exit may run (safepoint.c) ---- */
+void me_safepoint_init(void);
+bool me_context_is_safe(const void *uc, const siginfo_t *info);
+
+#endif

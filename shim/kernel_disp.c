@@ -1,0 +1,154 @@
+/* The kernel-level disposition of each managed signal, derived from the
+ * program's view: SIG_IGN is real SIG_IGN (so exec inherits it); a default
+ * that ignores or stops with nothing chained is real SIG_DFL (the shim is
+ * invisible there); everything else is the dispatcher, with SA_RESTART,
+ * SA_NODEFER and the mask of the program's current disposition so that a
+ * blocking read() returns EINTR exactly when it would without the shim. */
+#include "internal.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#include "../registry/sigchain.h"
+
+enum kkind { K_DISPATCH, K_IGN, K_DFL };
+
+struct kkey {
+    enum kkind kind;
+    uint32_t flags;
+    uint64_t mask;
+};
+
+static struct {
+    atomic_flag busy;
+    bool valid;
+    struct kkey applied;
+} kst[ME_CHAIN_NSIG];
+
+#define PASS_FLAGS (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT)
+
+static uint64_t desired(int sig, struct kkey *k)
+{
+    struct me_chain_view v;
+    me_chain_read(sig, &v);
+    memset(k, 0, sizeof *k);
+    if (v.disp.fn == (void *)SIG_IGN) {
+        k->kind = K_IGN;
+        return v.gen;
+    }
+    if (v.disp.fn == (void *)SIG_DFL && v.n == 0 && !me_default_terminates(sig)) {
+        k->kind = K_DFL;
+        return v.gen;
+    }
+    k->kind = K_DISPATCH;
+    k->flags = SA_SIGINFO;
+    if (v.disp.fn == (void *)SIG_DFL) {
+        k->flags |= SA_RESTART;
+    } else {
+        k->flags |= v.disp.flags & PASS_FLAGS;
+        k->mask = v.disp.mask;
+    }
+    for (unsigned i = 0; i < v.n; i++)
+        if (v.h[i].flags & SA_ONSTACK)
+            k->flags |= SA_ONSTACK;
+    return v.gen;
+}
+
+static void apply(int sig, const struct kkey *k)
+{
+    struct sigaction ka;
+    memset(&ka, 0, sizeof ka);
+    if (k->kind == K_IGN) {
+        ka.sa_handler = SIG_IGN;
+    } else if (k->kind == K_DFL) {
+        ka.sa_handler = SIG_DFL;
+    } else {
+        ka.sa_sigaction = me_dispatch;
+        ka.sa_flags = (int)k->flags;
+        memcpy(&ka.sa_mask, &k->mask, sizeof k->mask);
+    }
+    me_real.sigaction(sig, &ka, NULL);
+}
+
+uint64_t me_kernel_mask(int sig, bool *nodefer);
+
+/* What the kernel blocked on entry to the dispatcher, besides the
+ * interrupted mask. Racy against a concurrent install; used only to skip a
+ * redundant sigprocmask. */
+uint64_t me_kernel_mask(int sig, bool *nodefer)
+{
+    *nodefer = kst[sig].applied.flags & SA_NODEFER;
+    return kst[sig].applied.mask;
+}
+
+void me_kernel_sync(int sig)
+{
+    for (;;) {
+        /* Whoever holds this (another thread, or the code this handler
+         * interrupted) re-checks the generation after releasing it. */
+        if (atomic_flag_test_and_set(&kst[sig].busy))
+            return;
+        struct kkey k;
+        uint64_t gen = desired(sig, &k);
+        if (!kst[sig].valid || memcmp(&k, &kst[sig].applied, sizeof k) != 0) {
+            apply(sig, &k);
+            kst[sig].applied = k;
+            kst[sig].valid = true;
+        }
+        atomic_flag_clear(&kst[sig].busy);
+        struct me_handler d;
+        uint64_t now;
+        me_chain_disposition(sig, &d, &now);
+        if (now == gen)
+            return;
+    }
+}
+
+void me_kernel_take_over(int sig)
+{
+    struct sigaction cur;
+    struct me_handler init;
+    if (me_real.sigaction(sig, NULL, &cur) != 0)
+        return;
+    init.fn = (void *)cur.sa_handler;
+    init.flags = (uint32_t)cur.sa_flags;
+    memcpy(&init.mask, &cur.sa_mask, sizeof init.mask);
+    if (cur.sa_restorer && !me_restorer)
+        me_restorer = (void *)cur.sa_restorer;
+    me_chain_set_initial(sig, &init);
+    kst[sig].valid = false;
+    me_kernel_sync(sig);
+    if (!me_restorer && me_real.sigaction(sig, NULL, &cur) == 0)
+        me_restorer = (void *)cur.sa_restorer;
+}
+
+/* Hands a signal back to libc: the kernel gets the program's disposition
+ * (the newest handler wins again, as without the shim). */
+static void release(int sig)
+{
+    struct me_handler d;
+    struct sigaction ka;
+    me_chain_disposition(sig, &d, NULL);
+    memset(&ka, 0, sizeof ka);
+    ka.sa_handler = (__sighandler_t)d.fn;
+    ka.sa_flags = (int)(d.flags & ~(uint32_t)0x04000000u);
+    memcpy(&ka.sa_mask, &d.mask, sizeof d.mask);
+    me_real.sigaction(sig, &ka, NULL);
+}
+
+/* Changing the set at run time is meant for start-up (multiexit_set_signals
+ * before the program installs handlers); it does not race with installs. */
+void me_set_managed(me_sigmask want)
+{
+    me_sigmask old = atomic_load(&me_managed);
+    for (int sig = 1; sig <= ME_MAXSIG; sig++) {
+        me_sigmask bit = ME_SIGBIT(sig);
+        if ((want & bit) && !(old & bit)) {
+            me_kernel_take_over(sig);
+            atomic_fetch_or(&me_managed, bit);
+        } else if (!(want & bit) && (old & bit)) {
+            atomic_fetch_and(&me_managed, ~bit);
+            release(sig);
+        }
+    }
+}

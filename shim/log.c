@@ -1,0 +1,89 @@
+/* Messages on stderr, formatted by hand: usable from a signal handler (no
+ * stdio, no allocation), one write(2) per line so lines do not interleave. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+static void put(char *buf, size_t *len, size_t cap, const char *s, size_t n)
+{
+    while (n-- > 0 && *len < cap)
+        buf[(*len)++] = *s++;
+}
+
+static void put_num(char *buf, size_t *len, size_t cap, unsigned long v, bool neg)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg)
+        tmp[n++] = '-';
+    while (n > 0)
+        put(buf, len, cap, &tmp[--n], 1);
+}
+
+void me_log(const char *fmt, ...)
+{
+    char buf[512];
+    size_t len = 0, cap = sizeof buf - 1;
+    va_list ap;
+    put(buf, &len, cap, "multiexit: ", 11);
+    va_start(ap, fmt);
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%' || !p[1]) {
+            put(buf, &len, cap, p, 1);
+            continue;
+        }
+        switch (*++p) {
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            put(buf, &len, cap, s, strlen(s));
+            break;
+        }
+        case 'd': {
+            int v = va_arg(ap, int);
+            put_num(buf, &len, cap, v < 0 ? -(unsigned long)v : (unsigned long)v, v < 0);
+            break;
+        }
+        case 'u':
+            put_num(buf, &len, cap, va_arg(ap, unsigned), false);
+            break;
+        case 'l': {
+            long v = va_arg(ap, long);
+            if (p[1] == 'd')
+                p++;
+            put_num(buf, &len, cap, v < 0 ? -(unsigned long)v : (unsigned long)v, v < 0);
+            break;
+        }
+        case 'S': {
+            char name[24];
+            me_signal_name(va_arg(ap, int), name, sizeof name);
+            put(buf, &len, cap, name, strlen(name));
+            break;
+        }
+        default:
+            put(buf, &len, cap, p, 1);
+        }
+    }
+    va_end(ap);
+    buf[len++] = '\n';
+    ssize_t r = write(2, buf, len);
+    (void)r;
+}
+
+void me_diag_stderr(void *ctx, const char *line)
+{
+    char buf[300];
+    size_t len = strlen(line);
+    (void)ctx;
+    if (len > sizeof buf - 1)
+        len = sizeof buf - 1;
+    memcpy(buf, line, len);
+    buf[len++] = '\n';
+    ssize_t r = write(2, buf, len);
+    (void)r;
+}

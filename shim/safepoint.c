@@ -1,0 +1,117 @@
+/* Where may a signal-initiated exit run? Running exit() in a handler that
+ * interrupted a thread holding a libc-internal lock (malloc's arena lock,
+ * the dynamic linker's lock) deadlocks as soon as an exit function needs that
+ * lock: the holder is the very thread that is now running the exit.
+ *
+ * So the exit runs on the interrupted thread only when that thread is
+ *   - outside libc, the dynamic linker, libstdc++, libgcc_s and this shim, or
+ *   - blocked in (or restarting) a system call other than the memory and
+ *     process-creation calls made under malloc's or fork's locks, or
+ *   - returning from a system call with EINTR, or
+ *   - at the return of the raise()/kill() by which it signalled itself.
+ * Otherwise the exit path is deferred and retried (exit_path.c). */
+#include "internal.h"
+
+#include <errno.h>
+#include <link.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+struct range {
+    uintptr_t lo, hi;
+};
+
+#define MAX_RANGES 24
+static struct range guarded[MAX_RANGES];
+static int nguarded;
+
+static bool guarded_name(const char *path)
+{
+    static const char *const names[] = {"libc.so", "ld-linux", "ld64.so", "libstdc++.so",
+                                        "libgcc_s.so", "libpthread.so", "libdl.so"};
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(base, names[i], strlen(names[i])) == 0)
+            return true;
+    return false;
+}
+
+static int collect(struct dl_phdr_info *info, size_t size, void *self)
+{
+    (void)size;
+    bool mine = false;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && (uintptr_t)self >= lo && (uintptr_t)self < lo + ph->p_memsz)
+            mine = true;
+    }
+    if (!mine && !guarded_name(info->dlpi_name ? info->dlpi_name : ""))
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum && nguarded < MAX_RANGES; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        guarded[nguarded].lo = info->dlpi_addr + ph->p_vaddr;
+        guarded[nguarded].hi = guarded[nguarded].lo + ph->p_memsz;
+        nguarded++;
+    }
+    return 0;
+}
+
+void me_safepoint_init(void) { dl_iterate_phdr(collect, (void *)&me_safepoint_init); }
+
+static const struct range *find(uintptr_t pc)
+{
+    for (int i = 0; i < nguarded; i++)
+        if (pc >= guarded[i].lo && pc < guarded[i].hi)
+            return &guarded[i];
+    return NULL;
+}
+
+/* System calls libc makes while holding malloc's or fork's locks. */
+static bool under_libc_lock(long nr)
+{
+    switch (nr) {
+    case SYS_mmap: case SYS_munmap: case SYS_mremap: case SYS_brk: case SYS_madvise:
+    case SYS_mprotect: case SYS_clone: case SYS_fork: case SYS_vfork:
+#ifdef SYS_clone3
+    case SYS_clone3:
+#endif
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool me_context_is_safe(const void *ucp, const siginfo_t *info)
+{
+#if defined(__x86_64__)
+    const ucontext_t *uc = ucp;
+    if (!uc)
+        return true;
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    long ax = (long)uc->uc_mcontext.gregs[REG_RAX];
+    const struct range *r = find(pc);
+    if (!r)
+        return true;
+    const unsigned char *p = (const unsigned char *)pc;
+    if (pc + 2 <= r->hi && p[0] == 0x0f && p[1] == 0x05)
+        return !under_libc_lock(ax); /* blocked and restarting, or about to enter */
+    if (pc >= r->lo + 2 && p[-2] == 0x0f && p[-1] == 0x05) {
+        if (ax == -EINTR)
+            return true;
+        if (info && info->si_pid == getpid() &&
+            (info->si_code == SI_USER || info->si_code == SI_TKILL || info->si_code == SI_QUEUE))
+            return true; /* raise(), kill(getpid(), …): the thread signalled itself */
+    }
+    return false;
+#else
+    (void)ucp;
+    (void)info;
+    return true; /* other architectures: run at once (documented limit) */
+#endif
+}

@@ -1,0 +1,225 @@
+/* sigaction and the functions glibc builds on its internal __sigaction
+ * (signal, bsd_signal, ssignal, sysv_signal, sigset, sigignore,
+ * siginterrupt, abort). Unmanaged signals go straight to libc; managed ones
+ * read and write the program's view in registry/sigchain. Each keeps glibc
+ * 2.36's flags: signal = SA_RESTART (unless siginterrupt) with the signal in
+ * its mask; sysv_signal = SA_RESETHAND|SA_NODEFER; sigset/sigignore = 0. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../registry/sigchain.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define ME_SA_RESTORER 0x04000000u /* glibc always sets it; the kernel reports it */
+#else
+#define ME_SA_RESTORER 0u
+#endif
+
+void *me_restorer;
+static _Atomic uint64_t sigintr; /* siginterrupt(sig, 1) for managed signals */
+static atomic_bool overflow_warned;
+
+/* Handlers this thread is executing, to tell a re-install from inside the
+ * handler (SysV re-arm) from the save/restore idiom. Initial-exec TLS: no
+ * allocation on first access, safe in a signal handler. */
+#define RUNNING_MAX 16
+static __thread struct {
+    int sig;
+    void *fn;
+    void *frame;
+} running[RUNNING_MAX] __attribute__((tls_model("initial-exec")));
+static __thread unsigned running_n __attribute__((tls_model("initial-exec")));
+
+void me_running_push(int sig, void *fn, void *frame)
+{
+    /* Entries deeper than this frame were left by a handler that longjmp'd. */
+    while (running_n > 0 && (uintptr_t)running[running_n - 1].frame < (uintptr_t)frame)
+        running_n--;
+    if (running_n < RUNNING_MAX) {
+        running[running_n].sig = sig;
+        running[running_n].fn = fn;
+        running[running_n].frame = frame;
+    }
+    running_n++;
+}
+
+void me_running_pop(void)
+{
+    if (running_n > 0)
+        running_n--;
+}
+
+bool me_handler_running(int sig, void *fn)
+{
+    unsigned n = running_n < RUNNING_MAX ? running_n : RUNNING_MAX;
+    for (unsigned i = 0; i < n; i++)
+        if (running[i].sig == sig && running[i].fn == fn)
+            return true;
+    return false;
+}
+
+static void from_act(const struct sigaction *act, struct me_handler *h)
+{
+    h->fn = (void *)act->sa_handler;
+    h->flags = (uint32_t)act->sa_flags | ME_SA_RESTORER;
+    memcpy(&h->mask, &act->sa_mask, sizeof h->mask);
+    h->mask &= ~(ME_SIGBIT(SIGKILL) | ME_SIGBIT(SIGSTOP));
+}
+
+static void to_act(const struct me_handler *h, struct sigaction *old)
+{
+    memset(old, 0, sizeof *old);
+    old->sa_handler = (__sighandler_t)h->fn;
+    old->sa_flags = (int)h->flags;
+    memcpy(&old->sa_mask, &h->mask, sizeof h->mask);
+    if (h->flags & ME_SA_RESTORER)
+        old->sa_restorer = (void (*)(void))me_restorer;
+}
+
+int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    struct me_handler prev;
+    if (!act) {
+        if (old) {
+            me_chain_disposition(sig, &prev, NULL);
+            to_act(&prev, old);
+        }
+        return 0;
+    }
+    struct me_handler nh;
+    bool overflowed;
+    from_act(act, &nh); /* read fully before old (may alias act) is written */
+    enum me_install_mode mode =
+        me_handler_running(sig, nh.fn) ? ME_INSTALL_INSIDE : ME_INSTALL_OUTSIDE;
+    me_chain_install(sig, &nh, mode, &prev, &overflowed);
+    me_kernel_sync(sig);
+    if (overflowed && !atomic_exchange(&overflow_warned, true))
+        me_log("more than %d handlers for %S: the newest is overwritten", ME_CHAIN_CAP, sig);
+    if (old)
+        to_act(&prev, old);
+    return 0;
+}
+
+ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    me_ensure_init();
+    if (!me_is_managed(sig))
+        return me_real.sigaction(sig, act, old);
+    return me_sigaction(sig, act, old);
+}
+
+ME_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    return sigaction(sig, act, old);
+}
+
+static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool self_in_mask)
+{
+    struct sigaction a, o;
+    if (h == SIG_ERR) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
+    memset(&a, 0, sizeof a);
+    a.sa_handler = h;
+    sigemptyset(&a.sa_mask);
+    if (self_in_mask)
+        sigaddset(&a.sa_mask, sig);
+    a.sa_flags = flags;
+    me_sigaction(sig, &a, &o);
+    return o.sa_handler;
+}
+
+ME_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
+{
+    me_ensure_init();
+    if (!me_is_managed(sig))
+        return me_real.signal(sig, h);
+    bool intr = atomic_load(&sigintr) & ME_SIGBIT(sig);
+    return install_simple(sig, h, intr ? 0 : SA_RESTART, true);
+}
+
+ME_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t h) { return signal(sig, h); }
+ME_EXPORT __sighandler_t ssignal(int sig, __sighandler_t h) { return signal(sig, h); }
+
+ME_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t h)
+{
+    me_ensure_init();
+    if (!me_is_managed(sig))
+        return me_real.sysv_signal(sig, h);
+    return install_simple(sig, h, (int)(SA_RESETHAND | SA_NODEFER), false);
+}
+
+ME_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t h) { return sysv_signal(sig, h); }
+
+static int block_op(int how, int sig, uint64_t *old)
+{
+    uint64_t m = ME_SIGBIT(sig);
+    return (int)syscall(SYS_rt_sigprocmask, how, &m, old, sizeof m);
+}
+
+ME_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)
+{
+    me_ensure_init();
+    if (!me_is_managed(sig))
+        return me_real.sigset(sig, disp);
+    uint64_t oldmask;
+    if (disp == SIG_HOLD) {
+        if (block_op(SIG_BLOCK, sig, &oldmask) != 0)
+            return SIG_ERR;
+        if (oldmask & ME_SIGBIT(sig))
+            return SIG_HOLD;
+        struct me_handler d;
+        me_chain_disposition(sig, &d, NULL);
+        return (__sighandler_t)d.fn;
+    }
+    __sighandler_t prev = install_simple(sig, disp, 0, false);
+    if (prev == SIG_ERR || block_op(SIG_UNBLOCK, sig, &oldmask) != 0)
+        return SIG_ERR;
+    return (oldmask & ME_SIGBIT(sig)) ? SIG_HOLD : prev;
+}
+
+ME_EXPORT int sigignore(int sig)
+{
+    me_ensure_init();
+    if (!me_is_managed(sig))
+        return me_real.sigignore(sig);
+    return install_simple(sig, SIG_IGN, 0, false) == SIG_ERR ? -1 : 0;
+}
+
+ME_EXPORT int siginterrupt(int sig, int interrupt)
+{
+    me_ensure_init();
+    if (!me_is_managed(sig))
+        return me_real.siginterrupt(sig, interrupt);
+    if (interrupt) {
+        atomic_fetch_or(&sigintr, ME_SIGBIT(sig));
+        me_chain_set_disp_flags(sig, 0, SA_RESTART, NULL);
+    } else {
+        atomic_fetch_and(&sigintr, ~ME_SIGBIT(sig));
+        me_chain_set_disp_flags(sig, SA_RESTART, 0, NULL);
+    }
+    me_kernel_sync(sig);
+    return 0;
+}
+
+/* glibc's abort() raises SIGABRT, and if a handler returns, resets it to
+ * SIG_DFL through its internal __sigaction and raises again. With SIGABRT
+ * managed, do the same through the program's view so the second raise takes
+ * the exit path and the process still dies by SIGABRT. */
+ME_EXPORT void abort(void)
+{
+    me_ensure_init();
+    if (me_is_managed(SIGABRT)) {
+        block_op(SIG_UNBLOCK, SIGABRT, NULL);
+        raise(SIGABRT);
+        install_simple(SIGABRT, SIG_DFL, 0, false);
+        raise(SIGABRT);
+    }
+    me_real.abort();
+}
