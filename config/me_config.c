@@ -267,20 +267,38 @@ void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, vo
     cfg->child_ignore_int = me_parse_child_sigint(get("MULTIEXIT_CHILD_SIGINT"), diag, ctx);
 }
 
-void me_signal_name(int sig, char *buf, size_t n)
+static void off_digits(char *buf, size_t n, int v)
 {
     char tmp[16];
     size_t len = 0;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    if (v < 0)
+        append(buf, n, "-", 1);
+    do {
+        tmp[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0 && len < sizeof tmp);
+    while (len > 0)
+        append(buf, n, &tmp[--len], 1);
+}
+
+void me_signal_name(int sig, char *buf, size_t n)
+{
     if (n == 0)
         return;
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (names[i].sig == sig && sig != SIGIOT) {
+        if (names[i].sig == sig) {
             /* first spelling in the table wins (ABRT before IOT, CHLD before CLD) */
             append(buf, n, "SIG", 3);
             append(buf, n, names[i].name, strlen(names[i].name));
             return;
         }
+    if (sig < ME_RT_FIRST || sig > ME_MAXSIG) {
+        append(buf, n, "signal ", 7);
+        off_digits(buf, n, sig);
+        return;
+    }
     int base = ME_RT_FIRST, off = sig - base;
     const char *pre = "SIGRTMIN+";
     if (sig > (ME_RT_FIRST + ME_MAXSIG) / 2) {
@@ -292,12 +310,7 @@ void me_signal_name(int sig, char *buf, size_t n)
         return;
     }
     append(buf, n, pre, 9);
-    do {
-        tmp[len++] = (char)('0' + off % 10);
-        off /= 10;
-    } while (off > 0 && len < sizeof tmp);
-    while (len > 0)
-        append(buf, n, &tmp[--len], 1);
+    off_digits(buf, n, off);
 }
 
 bool me_default_terminates(int sig)

@@ -1,0 +1,257 @@
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+const char *prog_path(const char *name)
+{
+    static char buf[8][1024];
+    static int i;
+    char *b = buf[i++ % 8];
+    snprintf(b, 1024, "%s/%s", ME_TEST_BIN_DIR, name);
+    return b;
+}
+
+const char *shim_path(void) { return ME_SHIM_PATH; }
+
+static void must_pipe(int fds[2])
+{
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        perror("pipe2");
+        abort();
+    }
+}
+
+void proc_spawnv(struct proc *p, bool preload, const char *const *env, char *const argv[])
+{
+    int in[2], out[2], err[2], rd[2];
+    memset(p, 0, sizeof *p);
+    must_pipe(in);
+    must_pipe(out);
+    must_pipe(err);
+    must_pipe(rd);
+    p->start = now_s();
+    p->pid = fork();
+    if (p->pid < 0) {
+        perror("fork");
+        abort();
+    }
+    if (p->pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        dup2(rd[1], 3);
+        /* a test runner may have blocked or ignored signals: start clean */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int s = 1; s < 32; s++)
+            if (s != SIGKILL && s != SIGSTOP)
+                signal(s, SIG_DFL);
+        unsetenv("LD_PRELOAD");
+        for (const char *const *e = env; e && *e; e++)
+            putenv((char *)*e);
+        if (preload) {
+            const char *old = getenv("LD_PRELOAD");
+            char buf[4096];
+            if (old && *old)
+                snprintf(buf, sizeof buf, "%s:%s", shim_path(), old);
+            else
+                snprintf(buf, sizeof buf, "%s", shim_path());
+            setenv("LD_PRELOAD", buf, 1);
+        }
+        execv(argv[0], argv);
+        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    close(rd[1]);
+    p->in = in[1];
+    p->out = out[0];
+    p->err = err[0];
+    p->ready = rd[0];
+}
+
+void proc_spawn(struct proc *p, bool preload, const char *const *env, const char *prog, ...)
+{
+    char *argv[32];
+    int n = 0;
+    va_list ap;
+    argv[n++] = (char *)prog;
+    va_start(ap, prog);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && n < 31)
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    proc_spawnv(p, preload, env, argv);
+}
+
+bool proc_wait_ready(struct proc *p, char *buf, size_t n, double timeout)
+{
+    size_t len = 0;
+    double end = now_s() + timeout;
+    while (len + 1 < n) {
+        struct pollfd pf = {p->ready, POLLIN, 0};
+        int ms = (int)((end - now_s()) * 1000);
+        if (ms <= 0 || poll(&pf, 1, ms) <= 0)
+            break;
+        char c;
+        ssize_t r = read(p->ready, &c, 1);
+        if (r <= 0)
+            break;
+        if (c == '\n') {
+            buf[len] = '\0';
+            return true;
+        }
+        buf[len++] = c;
+    }
+    buf[len] = '\0';
+    return false;
+}
+
+void proc_send(struct proc *p, const char *text)
+{
+    size_t len = strlen(text);
+    while (len > 0) {
+        ssize_t w = write(p->in, text, len);
+        if (w <= 0)
+            return;
+        text += w;
+        len -= (size_t)w;
+    }
+}
+
+void proc_close_stdin(struct proc *p)
+{
+    if (p->in >= 0)
+        close(p->in);
+    p->in = -1;
+}
+
+void proc_kill(struct proc *p, int sig) { kill(p->pid, sig); }
+
+static void drain(int fd, char **buf, size_t *len, bool *open)
+{
+    char tmp[65536];
+    ssize_t r = read(fd, tmp, sizeof tmp);
+    if (r <= 0) {
+        *open = false;
+        return;
+    }
+    *buf = realloc(*buf, *len + (size_t)r + 1);
+    memcpy(*buf + *len, tmp, (size_t)r);
+    *len += (size_t)r;
+    (*buf)[*len] = '\0';
+}
+
+void proc_finish(struct proc *p, double timeout)
+{
+    bool out_open = true, err_open = true;
+    double end = now_s() + timeout;
+    if (!p->out_buf)
+        p->out_buf = calloc(1, 1);
+    if (!p->err_buf)
+        p->err_buf = calloc(1, 1);
+    while (out_open || err_open) {
+        struct pollfd pf[2] = {{out_open ? p->out : -1, POLLIN, 0},
+                               {err_open ? p->err : -1, POLLIN, 0}};
+        int ms = (int)((end - now_s()) * 1000);
+        if (ms <= 0) {
+            /* Output still open: a grandchild may hold it, or the process
+             * hangs. Decide by the process itself below. */
+            break;
+        }
+        if (poll(pf, 2, ms) <= 0)
+            continue;
+        if (pf[0].revents)
+            drain(p->out, &p->out_buf, &p->out_len, &out_open);
+        if (pf[1].revents)
+            drain(p->err, &p->err_buf, &p->err_len, &err_open);
+    }
+    /* Reap with the same deadline: poll a pidfd for the exit. */
+    int pfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    for (;;) {
+        pid_t r = waitpid(p->pid, &p->status, WNOHANG);
+        if (r == p->pid)
+            break;
+        int ms = (int)((end - now_s()) * 1000);
+        if (ms <= 0 || pfd < 0) {
+            if (pfd >= 0 || ms <= 0) {
+                p->hung = true;
+                kill(p->pid, SIGKILL);
+            }
+            waitpid(p->pid, &p->status, 0);
+            break;
+        }
+        struct pollfd pf = {pfd, POLLIN, 0};
+        poll(&pf, 1, ms);
+    }
+    if (pfd >= 0)
+        close(pfd);
+    p->seconds = now_s() - p->start;
+    close(p->out);
+    close(p->err);
+    close(p->ready);
+    proc_close_stdin(p);
+}
+
+void proc_free(struct proc *p)
+{
+    free(p->out_buf);
+    free(p->err_buf);
+    p->out_buf = p->err_buf = NULL;
+}
+
+int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    size_t l = strlen(needle);
+    if (!hay || !l)
+        return 0;
+    for (const char *s = strstr(hay, needle); s; s = strstr(s + l, needle))
+        n++;
+    return n;
+}
+
+bool died_by(const struct proc *p, int sig)
+{
+    return !p->hung && WIFSIGNALED(p->status) && WTERMSIG(p->status) == sig;
+}
+
+bool exited_with(const struct proc *p, int code)
+{
+    return !p->hung && WIFEXITED(p->status) && WEXITSTATUS(p->status) == code;
+}
+
+const char *status_str(const struct proc *p)
+{
+    static char buf[128];
+    if (p->hung)
+        snprintf(buf, sizeof buf, "hung (killed after deadline)");
+    else if (WIFSIGNALED(p->status))
+        snprintf(buf, sizeof buf, "killed by signal %d%s", WTERMSIG(p->status),
+                 WCOREDUMP(p->status) ? " (core)" : "");
+    else
+        snprintf(buf, sizeof buf, "exited with %d", WEXITSTATUS(p->status));
+    return buf;
+}

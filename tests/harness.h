@@ -1,0 +1,57 @@
+/* Runs test programs as real processes, with or without the shim preloaded,
+ * and synchronises with them over pipes:
+ *   fd 0  the program's stdin (a pipe the test writes to, or /dev/null)
+ *   fd 1  stdout, fd 2 stderr (collected)
+ *   fd 3  "ready" pipe: the program writes a line when it reaches a point
+ *         the test waits for (progs/common.h: ready()).
+ * No sleeps: every wait is a read on a pipe or a waitpid, with a deadline
+ * that turns a hang into a test failure. */
+#ifndef ME_HARNESS_H
+#define ME_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc {
+    pid_t pid;
+    int in;    /* write end of the program's stdin, -1 if closed */
+    int out;   /* read end of stdout */
+    int err;   /* read end of stderr */
+    int ready; /* read end of fd 3 */
+    char *out_buf, *err_buf;
+    size_t out_len, err_len;
+    int status;
+    bool hung; /* killed by the harness after its deadline */
+    double seconds; /* from spawn to reaping */
+    double start;
+};
+
+/* Path of a built test program or library (directory set by CMake). */
+const char *prog_path(const char *name);
+const char *shim_path(void);
+
+/* env: NULL-terminated "NAME=value" list added to (or replacing in) the
+ * environment; preload: put the shim in LD_PRELOAD. */
+void proc_spawn(struct proc *p, bool preload, const char *const *env, const char *prog, ...);
+void proc_spawnv(struct proc *p, bool preload, const char *const *env, char *const argv[]);
+/* Reads one line from fd 3 into buf (without newline); false on EOF or after
+ * timeout seconds. */
+bool proc_wait_ready(struct proc *p, char *buf, size_t n, double timeout);
+void proc_send(struct proc *p, const char *text);
+void proc_close_stdin(struct proc *p);
+void proc_kill(struct proc *p, int sig);
+/* Reads stdout/stderr to EOF and reaps; SIGKILLs after timeout seconds
+ * (then p->hung is true). */
+void proc_finish(struct proc *p, double timeout);
+void proc_free(struct proc *p);
+
+/* Count of non-overlapping occurrences of needle in hay. */
+int count_of(const char *hay, const char *needle);
+double now_s(void);
+bool died_by(const struct proc *p, int sig);
+bool exited_with(const struct proc *p, int code);
+/* A human-readable description of p's status, for failure messages. */
+const char *status_str(const struct proc *p);
+
+#endif

@@ -1,0 +1,414 @@
+/* Signal-initiated exit: real programs under the preload, real signals. */
+#include <check.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define T 10.0 /* deadline for a single program, seconds */
+
+/* Output and status of `prog mode` run to completion without the shim. */
+static char *reference(const char *prog, const char *mode, int *status)
+{
+    struct proc p;
+    proc_spawn(&p, false, NULL, prog_path(prog), mode, NULL);
+    proc_close_stdin(&p);
+    proc_finish(&p, T);
+    *status = p.status;
+    char *out = strdup(p.out_buf);
+    proc_free(&p);
+    return out;
+}
+
+/* Starts `prog mode` under the shim, waits until it is ready, sends sig. */
+static void run_and_signal(struct proc *p, const char *const *env, const char *prog,
+                           const char *mode, int sig, int times)
+{
+    char line[64];
+    proc_spawn(p, true, env, prog_path(prog), mode, NULL);
+    ck_assert_msg(proc_wait_ready(p, line, sizeof line, T), "%s %s never got ready", prog, mode);
+    for (int i = 0; i < times; i++)
+        proc_kill(p, sig);
+    proc_finish(p, T);
+}
+
+START_TEST(sigterm_runs_everything_exit_runs)
+{
+    int st;
+    char *want = reference("exitfns", "exit", &st);
+    ck_assert_str_eq(want, "main line\natexit 3\non_exit status=143 arg=x\natexit 2\natexit 1\n"
+                           "destructor\n");
+    struct proc p;
+    run_and_signal(&p, NULL, "exitfns", "wait", SIGTERM, 1);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, want);
+    ck_assert_str_eq(p.err_buf, "");
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
+START_TEST(cxx_static_destructors_run)
+{
+    int st;
+    char *want = reference("cxx_static", "exit", &st);
+    ck_assert_int_eq(count_of(want, "dtor global a"), 1);
+    struct proc p;
+    run_and_signal(&p, NULL, "cxx_static", "wait", SIGTERM, 1);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, want);
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
+START_TEST(sigint_runs_everything)
+{
+    int st;
+    char *want = reference("exitfns", "exit-int", &st);
+    struct proc p;
+    run_and_signal(&p, NULL, "exitfns", "wait", SIGINT, 1);
+    ck_assert_msg(died_by(&p, SIGINT), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, want);
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
+static const char *const env_hup[] = {"MULTIEXIT_SIGNALS=HUP", NULL};
+
+START_TEST(signals_variable_chooses_signals)
+{
+    int st;
+    char *want = reference("exitfns", "exit-hup", &st);
+    struct proc p;
+    run_and_signal(&p, env_hup, "exitfns", "wait", SIGHUP, 1);
+    ck_assert_msg(died_by(&p, SIGHUP), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, want);
+    proc_free(&p);
+    /* SIGTERM is no longer managed: it kills at once, as without the shim */
+    run_and_signal(&p, env_hup, "exitfns", "wait", SIGTERM, 1);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "");
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
+START_TEST(ignored_sigterm_is_survived)
+{
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, NULL, prog_path("exitfns"), "ignore", NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM); /* ignored: discarded before kill() returns */
+    proc_close_stdin(&p);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "main line\natexit 3\non_exit status=0 arg=x\natexit 2\natexit 1\n"
+                                "destructor\n");
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(inherited_ignore_is_kept)
+{
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, NULL, prog_path("exitfns"), "inherited", NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM);
+    proc_close_stdin(&p);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, "inherited SIG_IGN\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "atexit 1\n"), 1);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(repeated_signals_run_once)
+{
+    int st;
+    char *want = reference("exitfns", "exit", &st);
+    for (int threads = 0; threads < 2; threads++) {
+        struct proc p;
+        run_and_signal(&p, NULL, "exitfns", threads ? "threads" : "wait", SIGTERM, 5);
+        ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+        ck_assert_str_eq(p.out_buf, want);
+        proc_free(&p);
+    }
+    free(want);
+}
+END_TEST
+
+static const char *const env_t1[] = {"MULTIEXIT_TIMEOUT=1", NULL};
+
+START_TEST(timeout_bounds_cleanup)
+{
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, env_t1, prog_path("exitfns"), "block", NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    double t0 = now_s();
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    double took = now_s() - t0;
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, "blocker entered"), 1);
+    ck_assert_msg(took < 2.0, "took %.2f s", took);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(dlclosed_library_functions_run_at_dlclose_only)
+{
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, NULL, prog_path("dl_main"), prog_path("libdl_lib.so"), NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "before dlclose\nlib exitfn\nafter dlclose\nmain exitfn\n");
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(works_before_the_shim_constructor)
+{
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, NULL, prog_path("early_main"), NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGINT); /* the early library's handler: the program goes on */
+    proc_send(&p, "x");
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    ck_assert_str_eq(line, "alive");
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "early INT handler\nmain exitfn\nearly exitfn\n");
+    proc_free(&p);
+}
+END_TEST
+
+static const char *const env_bad[] = {"MULTIEXIT_SIGNALS=TERM,BOGUS,KILL,99", NULL};
+
+START_TEST(bad_tokens_are_reported_and_the_rest_applies)
+{
+    int st;
+    char *want = reference("exitfns", "exit", &st);
+    struct proc p;
+    run_and_signal(&p, env_bad, "exitfns", "wait", SIGTERM, 1);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, want);
+    ck_assert_int_eq(count_of(p.err_buf, "\n"), 3);
+    ck_assert_int_eq(count_of(p.err_buf, "multiexit: MULTIEXIT_SIGNALS: ignoring "), 3);
+    ck_assert_int_eq(count_of(p.err_buf, "'BOGUS': unknown signal"), 1);
+    ck_assert_int_eq(count_of(p.err_buf, "'KILL': cannot be caught"), 1);
+    ck_assert_int_eq(count_of(p.err_buf, "'99': no such signal"), 1);
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
+/* A setgid copy of a program linked with -lmultiexit runs with AT_SECURE:
+ * secure_getenv returns NULL, so the defaults apply whatever the
+ * environment says (LD_PRELOAD itself is dropped in that mode). */
+START_TEST(secure_mode_uses_defaults)
+{
+    char dir[] = "/tmp/me-secure-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    chmod(dir, 0755);
+    char copy[256], cmd[1024];
+    snprintf(copy, sizeof copy, "%s/secure_prog", dir);
+    snprintf(cmd, sizeof cmd, "cp %s %s && chgrp 65534 %s && chmod 2755 %s",
+             prog_path("secure_prog"), copy, copy, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    static const char *const env[] = {"MULTIEXIT_SIGNALS=HUP", "MULTIEXIT_VERBOSE=1", NULL};
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, false, env, copy, NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    ck_assert_str_eq(line, "secure=1");
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "secure exitfn\n");
+    ck_assert_str_eq(p.err_buf, ""); /* MULTIEXIT_VERBOSE was not read */
+    proc_free(&p);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(normal_exit_and_return_unchanged)
+{
+    static const char *const modes[] = {"exit", "return", "stdin"};
+    for (int i = 0; i < 3; i++) {
+        int st;
+        char *want = reference("exitfns", modes[i], &st);
+        struct proc p;
+        proc_spawn(&p, true, NULL, prog_path("exitfns"), modes[i], NULL);
+        proc_close_stdin(&p);
+        proc_finish(&p, T);
+        ck_assert_str_eq(p.out_buf, want);
+        ck_assert_str_eq(p.err_buf, "");
+        ck_assert_int_eq(p.status, st);
+        proc_free(&p);
+        free(want);
+    }
+    int st;
+    char *want = reference("cxx_static", "exit", &st);
+    struct proc p;
+    proc_spawn(&p, true, NULL, prog_path("cxx_static"), "exit", NULL);
+    proc_finish(&p, T);
+    ck_assert_str_eq(p.out_buf, want);
+    ck_assert_int_eq(p.status, st);
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
+START_TEST(shell_sees_143)
+{
+    char script[1024];
+    snprintf(script, sizeof script,
+             "LD_PRELOAD=%s sleep 30 & kill -TERM $!; wait $!; echo $?", shim_path());
+    struct proc p;
+    proc_spawn(&p, false, NULL, "/bin/bash", "-c", script, NULL);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "143\n");
+    proc_free(&p);
+}
+END_TEST
+
+/* Random moment: a sampling delay, not synchronisation (the program has
+ * already said it is ready). */
+static void random_delay(unsigned *seed, long max_us)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    struct timespec ts = {0, (long)((*seed >> 8) % (unsigned long)max_us) * 1000L};
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+START_TEST(no_deadlock_when_interrupting_malloc_and_stdio)
+{
+    unsigned seed = 12345;
+    int hangs = 0, wrong = 0, slow = 0;
+    double worst = 0;
+    for (int trial = 0; trial < 200; trial++) {
+        struct proc p;
+        char line[64];
+        proc_spawn(&p, true, NULL, prog_path("busy"), "3", NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        random_delay(&seed, 20000);
+        double t0 = now_s();
+        proc_kill(&p, SIGTERM);
+        proc_finish(&p, 5.0);
+        double took = now_s() - t0;
+        if (took > worst)
+            worst = took;
+        if (p.hung)
+            hangs++;
+        else if (!died_by(&p, SIGTERM) || count_of(p.out_buf, "exitfn complete 256\n") != 1)
+            wrong++;
+        else if (took > 1.0)
+            slow++;
+        proc_free(&p);
+    }
+    ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0,
+                  "200 trials: %d hangs, %d wrong, %d slower than 1 s (worst %.3f s)", hangs,
+                  wrong, slow, worst);
+}
+END_TEST
+
+/* Is thread `tid` of `pid` blocked in the pause system call? */
+static bool in_pause(pid_t pid)
+{
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", pid, pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    if (!fgets(buf, sizeof buf, f))
+        buf[0] = '\0';
+    fclose(f);
+    return strncmp(buf, "34 ", 3) == 0;
+}
+
+START_TEST(one_thread_owns_the_exit)
+{
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, NULL, prog_path("race"), NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM); /* taken by the helper thread: the gate closes */
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    ck_assert_str_eq(line, "gate");
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    ck_assert_str_eq(line, "returning");
+    /* main has returned: it must now wait for the owner, not walk the list */
+    double end = now_s() + T;
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        waitid(P_PID, (id_t)p.pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        if (in_pause(p.pid) || si.si_pid != 0 || now_s() > end)
+            break; /* waiting, or gone (then the assertion below fails) */
+        sched_yield();
+    }
+    ck_assert_msg(in_pause(p.pid), "main thread did not wait for the exit owner");
+    proc_send(&p, "x"); /* open the gate */
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "gate start\ngate end\nolder exitfn\ndestructor\n");
+    proc_free(&p);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("exit");
+    TCase *tc = tcase_create("signal-initiated exit");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, sigterm_runs_everything_exit_runs);
+    tcase_add_test(tc, cxx_static_destructors_run);
+    tcase_add_test(tc, sigint_runs_everything);
+    tcase_add_test(tc, signals_variable_chooses_signals);
+    tcase_add_test(tc, ignored_sigterm_is_survived);
+    tcase_add_test(tc, inherited_ignore_is_kept);
+    tcase_add_test(tc, repeated_signals_run_once);
+    tcase_add_test(tc, timeout_bounds_cleanup);
+    tcase_add_test(tc, dlclosed_library_functions_run_at_dlclose_only);
+    tcase_add_test(tc, works_before_the_shim_constructor);
+    tcase_add_test(tc, bad_tokens_are_reported_and_the_rest_applies);
+    tcase_add_test(tc, secure_mode_uses_defaults);
+    tcase_add_test(tc, normal_exit_and_return_unchanged);
+    tcase_add_test(tc, shell_sees_143);
+    tcase_add_test(tc, one_thread_owns_the_exit);
+    suite_add_tcase(s, tc);
+    TCase *stress = tcase_create("deadlock safety");
+    tcase_set_timeout(stress, 300);
+    tcase_add_test(stress, no_deadlock_when_interrupting_malloc_and_stdio);
+    suite_add_tcase(s, stress);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
