@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ void proc_spawnv(struct proc *p, bool preload, const char *const *env, char *con
 {
     int in[2], out[2], err[2], rd[2];
     memset(p, 0, sizeof *p);
+    signal(SIGPIPE, SIG_IGN); /* a program may exit before reading its stdin */
     must_pipe(in);
     must_pipe(out);
     must_pipe(err);
@@ -254,4 +256,32 @@ const char *status_str(const struct proc *p)
     else
         snprintf(buf, sizeof buf, "exited with %d", WEXITSTATUS(p->status));
     return buf;
+}
+
+static bool in_syscall(pid_t pid, int nr)
+{
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", pid, pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    if (!fgets(buf, sizeof buf, f))
+        buf[0] = '\0';
+    fclose(f);
+    return atoi(buf) == nr && buf[0] >= '0' && buf[0] <= '9';
+}
+
+bool proc_wait_syscall(struct proc *p, int nr, double timeout)
+{
+    double end = now_s() + timeout;
+    for (;;) {
+        if (in_syscall(p->pid, nr))
+            return true;
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        if (si.si_pid != 0 || now_s() > end)
+            return false;
+        sched_yield();
+    }
 }

@@ -46,6 +46,10 @@ void proc_kill(struct proc *p, int sig);
 void proc_finish(struct proc *p, double timeout);
 void proc_free(struct proc *p);
 
+/* Waits until p's main thread is blocked in system call nr (read /proc);
+ * false if it exits or the timeout passes first. */
+bool proc_wait_syscall(struct proc *p, int nr, double timeout);
+
 /* Count of non-overlapping occurrences of needle in hay. */
 int count_of(const char *hay, const char *needle);
 double now_s(void);

@@ -332,20 +332,6 @@ START_TEST(no_deadlock_when_interrupting_malloc_and_stdio)
 }
 END_TEST
 
-/* Is thread `tid` of `pid` blocked in the pause system call? */
-static bool in_pause(pid_t pid)
-{
-    char path[64], buf[64] = "";
-    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", pid, pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    if (!fgets(buf, sizeof buf, f))
-        buf[0] = '\0';
-    fclose(f);
-    return strncmp(buf, "34 ", 3) == 0;
-}
-
 START_TEST(one_thread_owns_the_exit)
 {
     struct proc p;
@@ -357,17 +343,9 @@ START_TEST(one_thread_owns_the_exit)
     ck_assert_str_eq(line, "gate");
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
     ck_assert_str_eq(line, "returning");
-    /* main has returned: it must now wait for the owner, not walk the list */
-    double end = now_s() + T;
-    for (;;) {
-        siginfo_t si;
-        memset(&si, 0, sizeof si);
-        waitid(P_PID, (id_t)p.pid, &si, WEXITED | WNOHANG | WNOWAIT);
-        if (in_pause(p.pid) || si.si_pid != 0 || now_s() > end)
-            break; /* waiting, or gone (then the assertion below fails) */
-        sched_yield();
-    }
-    ck_assert_msg(in_pause(p.pid), "main thread did not wait for the exit owner");
+    /* main has returned: it must now wait for the owner (in pause, syscall
+     * 34), not walk the list */
+    ck_assert_msg(proc_wait_syscall(&p, 34, T), "main thread did not wait for the exit owner");
     proc_send(&p, "x"); /* open the gate */
     proc_finish(&p, T);
     ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
