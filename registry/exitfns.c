@@ -101,7 +101,7 @@ bool me_exitfns_claim(struct me_exit_rec *r, pid_t self)
 void *me_exitfns_fn(const struct me_exit_rec *r) { return r->fn; }
 void *me_exitfns_arg(const struct me_exit_rec *r) { return r->arg; }
 
-static size_t remove_where(void *fn, void *dso, bool by_fn)
+static size_t remove_where(void *fn, void *dso, bool by_fn, pid_t self)
 {
     size_t n = 0;
     for (struct chunk *c = head; c; c = c->next) {
@@ -110,6 +110,10 @@ static size_t remove_where(void *fn, void *dso, bool by_fn)
             struct me_exit_rec *r = &c->recs[i];
             if (by_fn ? r->fn != fn : r->dso != dso)
                 continue;
+            if (by_fn && !r->shared && r->owner != self)
+                continue; /* the parent's private function: not ours to remove */
+            if (by_fn && atomic_load(&r->ran_by) == self)
+                continue; /* already ran here */
             if (!atomic_exchange(&r->removed, 1))
                 n++;
         }
@@ -117,8 +121,26 @@ static size_t remove_where(void *fn, void *dso, bool by_fn)
     return n;
 }
 
-size_t me_exitfns_remove_fn(void *fn) { return remove_where(fn, NULL, true); }
-size_t me_exitfns_remove_dso(void *dso) { return remove_where(NULL, dso, false); }
+size_t me_exitfns_remove_fn(void *fn, pid_t self) { return remove_where(fn, NULL, true, self); }
+size_t me_exitfns_remove_dso(void *dso) { return remove_where(NULL, dso, false, 0); }
+
+static void run_chunk_shared(struct chunk *c, pid_t self, int status)
+{
+    if (!c)
+        return;
+    run_chunk_shared(c->next, self, status); /* newer chunks first */
+    for (size_t i = atomic_load(&c->used); i-- > 0;) {
+        struct me_exit_rec *r = &c->recs[i];
+        if (!r->shared || !me_exitfns_claim(r, self))
+            continue;
+        if (r->kind == ME_EXIT_ON_EXIT)
+            ((void (*)(int, void *))r->fn)(status, r->arg);
+        else
+            ((void (*)(void *))r->fn)(r->arg);
+    }
+}
+
+void me_exitfns_run_shared(pid_t self, int status) { run_chunk_shared(head, self, status); }
 
 void me_exitfns_transfer(pid_t from, pid_t to)
 {

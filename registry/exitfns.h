@@ -26,12 +26,16 @@ bool me_exitfns_claim(struct me_exit_rec *r, pid_t self);
 void *me_exitfns_fn(const struct me_exit_rec *r);
 void *me_exitfns_arg(const struct me_exit_rec *r);
 
-/* Marks every record of `fn` (all of them when fn is NULL and dso matches)
- * removed; returns how many were live. */
-size_t me_exitfns_remove_fn(void *fn);
+/* Marks removed every record of `fn` that belongs to process `self` (private
+ * and owned by it, or shared); returns how many were live. */
+size_t me_exitfns_remove_fn(void *fn, pid_t self);
+/* Marks removed every record registered with this dso handle. */
 size_t me_exitfns_remove_dso(void *dso);
 /* Private records of `from` become owned by `to` (daemon() hand-over). */
 void me_exitfns_transfer(pid_t from, pid_t to);
+/* Runs, newest first, the shared records process `self` may run (the
+ * vfork-child exit: glibc's list belongs to the parent). */
+void me_exitfns_run_shared(pid_t self, int status);
 /* Number of records that ran in this process. */
 size_t me_exitfns_ran(void);
 

@@ -76,6 +76,8 @@ static void settle_exit_claim(void)
 ME_EXPORT void exit(int status)
 {
     me_ensure_init();
+    if (me_in_vfork_child())
+        me_vfork_child_exit(status);
     settle_exit_claim();
     me_real.exit(status);
 }

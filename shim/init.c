@@ -3,6 +3,7 @@
  * call sigaction or __cxa_atexit before ours runs). */
 #include "internal.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -32,6 +33,14 @@ pid_t me_pid(void)
     return getpid(); /* kernel without MADV_WIPEONFORK (< 4.14): always ask */
 }
 
+bool me_in_vfork_child(void)
+{
+    /* A forked child sees the page zeroed; a vfork child (CLONE_VM) sees its
+     * parent's pid. Read it raw: filling it here would write the child's
+     * pid into the parent's memory. */
+    return pid_cache && *pid_cache != 0 && *pid_cache != getpid();
+}
+
 static void init_pid_cache(void)
 {
     void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -42,6 +51,7 @@ static void init_pid_cache(void)
         return;
     }
     pid_cache = page;
+    me_pid(); /* primed, so that a vfork child never fills it */
 }
 
 static void do_init(void)
@@ -54,6 +64,7 @@ static void do_init(void)
     /* Registered before anything else can be: runs after every other exit
      * function and destructor, just before glibc's own stdio flush. */
     me_real.cxa_atexit(me_exit_final_hook, NULL, NULL);
+    pthread_atfork(NULL, NULL, me_fork_child);
     atomic_store(&me_managed, me_cfg.signals);
     for (int sig = 1; sig <= ME_MAXSIG; sig++)
         if (me_cfg.signals & ME_SIGBIT(sig))

@@ -94,6 +94,11 @@ bool me_exit_in_progress(void);
 
 int me_register(int kind, void *fn, void *arg, void *dso, bool shared);
 
+/* ---- fork family (fork_family.c) ---- */
+void me_fork_child(void);
+bool me_in_vfork_child(void);
+void me_vfork_child_exit(int status) __attribute__((noreturn));
+
 /* ---- deciding where the exit may run (safepoint.c) ---- */
 void me_safepoint_init(void);
 bool me_context_is_safe(const void *uc, const siginfo_t *info);

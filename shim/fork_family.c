@@ -1,0 +1,43 @@
+/* fork and friends. Ownership of exit functions is by pid (registry), and
+ * the pid cache is wiped by the kernel in every forked child, so fork,
+ * _Fork, forkpty, raw clone and syscall(SYS_fork) need no hook to be right.
+ * What is left here:
+ *   - daemon(): the same program goes on in the child, so the child takes
+ *     over the parent's private exit functions (the parent _exits at once);
+ *   - the optional "children ignore SIGINT" (MULTIEXIT_CHILD_SIGINT=ignore),
+ *     done in a pthread_atfork child handler (fork, daemon, forkpty);
+ *   - exit() in a vfork child, which shares its parent's memory: walking
+ *     glibc's list there would run (and free) the parent's entries. */
+#include "internal.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "../registry/exitfns.h"
+
+ME_EXPORT int daemon(int nochdir, int noclose)
+{
+    me_ensure_init();
+    pid_t parent = me_pid();
+    int r = me_real.daemon(nochdir, noclose);
+    if (r == 0)
+        me_exitfns_transfer(parent, me_pid());
+    return r;
+}
+
+void me_fork_child(void)
+{
+    me_pid(); /* refill the wiped cache now, before a vfork could share it */
+    if (me_cfg.child_ignore_int && me_is_managed(SIGINT)) {
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        me_sigaction(SIGINT, &ign, NULL);
+    }
+}
+
+void me_vfork_child_exit(int status)
+{
+    me_exitfns_run_shared(getpid(), status);
+    _exit(status);
+}

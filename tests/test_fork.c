@@ -1,0 +1,241 @@
+/* Exit-function ownership across fork, daemon(), vfork and the C API. */
+#include <check.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define T 20.0
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void prefork(bool term)
+{
+    char pidfile[] = "/tmp/me-prefork-XXXXXX";
+    int fd = mkstemp(pidfile);
+    close(fd);
+    struct proc p;
+    char line[512];
+    proc_spawn(&p, true, NULL, prog_path("prefork"), term ? "term" : "exit", pidfile, NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    if (term) {
+        char *s = line + strlen("workers");
+        for (int i = 0; i < 8; i++)
+            kill((pid_t)strtol(s, &s, 10), SIGTERM);
+    }
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    ck_assert_str_eq(line, "reaped");
+    ck_assert_msg(exists(pidfile), "a worker removed the master's pid file");
+    if (term)
+        proc_kill(&p, SIGTERM);
+    else
+        proc_close_stdin(&p);
+    proc_finish(&p, T);
+    if (term)
+        ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    else
+        ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_msg(!exists(pidfile), "pid file left behind");
+    ck_assert_int_eq(count_of(p.out_buf, "master cleanup in master\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "master cleanup in a WORKER"), 0);
+    for (int i = 0; i < 8; i++) {
+        char w[32];
+        snprintf(w, sizeof w, "worker %d cleanup\n", i);
+        ck_assert_msg(count_of(p.out_buf, w) == 1, "%s: %d times", w, count_of(p.out_buf, w));
+    }
+    ck_assert_int_eq(count_of(p.out_buf, term ? "reaped: 8 by SIGTERM, 0 exit 0" :
+                                                "reaped: 0 by SIGTERM, 8 exit 0"), 1);
+    proc_free(&p);
+    unlink(pidfile);
+}
+
+START_TEST(prefork_workers_exit_normally) { prefork(false); }
+END_TEST
+
+START_TEST(prefork_workers_killed_by_sigterm) { prefork(true); }
+END_TEST
+
+static void run_forks(const char *mode, const char *const *env, struct proc *p)
+{
+    proc_spawn(p, true, env, prog_path("forks"), mode, NULL);
+    proc_close_stdin(p);
+    proc_finish(p, T);
+    ck_assert_msg(exited_with(p, 0), "%s: status: %s\n%s", mode, status_str(p), p->err_buf);
+}
+
+START_TEST(shared_functions_follow_forks)
+{
+    struct proc p;
+    run_forks("shared", NULL, &p);
+    ck_assert_int_eq(count_of(p.out_buf, "S1(before) in "), 4);
+    ck_assert_int_eq(count_of(p.out_buf, "S1(before) in child1\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "S1(before) in grandchild\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "S2(after) in "), 3);
+    ck_assert_int_eq(count_of(p.out_buf, "S2(after) in child1"), 0);
+    ck_assert_int_eq(count_of(p.out_buf, "S2(after) in grandchild\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "S2(after) in parent\n"), 1);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(raw_forks_do_not_run_private_functions)
+{
+    struct proc p;
+    run_forks("raw", NULL, &p);
+    ck_assert_int_eq(count_of(p.out_buf, "private in "), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "private in parent\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "child's own in _Fork child\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "child's own in SYS_fork child\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "child's own in clone child\n"), 1);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(inherit_shared_is_stock_glibc)
+{
+    static const char *const env[] = {"MULTIEXIT_INHERIT=shared", NULL};
+    struct proc p, bare;
+    run_forks("inherit", env, &p);
+    ck_assert_int_eq(count_of(p.out_buf, "private in "), 5);
+    proc_spawn(&bare, false, NULL, prog_path("forks"), "inherit", NULL);
+    proc_finish(&bare, T);
+    ck_assert_int_eq(count_of(bare.out_buf, "private in "), 5);
+    proc_free(&p);
+    proc_free(&bare);
+}
+END_TEST
+
+START_TEST(api_lifo_unregister_and_children)
+{
+    struct proc p;
+    run_forks("api", NULL, &p);
+    ck_assert_str_eq(p.out_buf, "unregister never=1\nunregister again=0\nunregister unknown=0\n"
+                                "child unregister S1=1\nS1(shared) in parent\napi third in parent\n"
+                                "plain B in parent\napi first in parent\n");
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(vfork_child_calling_exit_leaves_the_parent_list)
+{
+    struct proc p;
+    run_forks("vfork", NULL, &p);
+    /* the child ran the shared function only; the parent still has its list */
+    ck_assert_str_eq(p.out_buf, "S1(shared) in parent\nparent goes on\nS1(shared) in parent\n"
+                                "private in parent\n");
+    proc_free(&p);
+}
+END_TEST
+
+static void wait_gone(pid_t pid)
+{
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0)
+        return; /* already gone */
+    struct pollfd pf = {fd, POLLIN, 0};
+    ck_assert_msg(poll(&pf, 1, (int)(T * 1000)) == 1, "daemon %d did not exit", (int)pid);
+    close(fd);
+}
+
+START_TEST(daemon_child_takes_over_private_functions)
+{
+    char file[] = "/tmp/me-daemon-XXXXXX";
+    int fd = mkstemp(file);
+    close(fd);
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, NULL, prog_path("forks"), "daemon", file, NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    pid_t d = (pid_t)atoi(line + 4);
+    ck_assert_int_gt(d, 0);
+    ck_assert_int_ne(d, p.pid);
+    proc_finish(&p, T); /* the original parent _exits inside daemon() */
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    kill(d, SIGTERM);
+    wait_gone(d);
+    FILE *f = fopen(file, "r");
+    char buf[256] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(file);
+    ck_assert_str_eq(buf, "f ran in the daemon\n");
+    proc_free(&p);
+}
+END_TEST
+
+static void sigint_group(bool ignore)
+{
+    static const char *const env_ignore[] = {"MULTIEXIT_CHILD_SIGINT=ignore", NULL};
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, ignore ? env_ignore : NULL, prog_path("sigint_group"), NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    pid_t child = (pid_t)atoi(line + 6);
+    kill(-p.pid, SIGINT); /* Ctrl+C: the whole process group */
+    if (ignore) {
+        /* the child ignored it; the parent cleaned up and died */
+        int fd = (int)syscall(SYS_pidfd_open, p.pid, 0);
+        struct pollfd pf = {fd, POLLIN, 0};
+        ck_assert(poll(&pf, 1, (int)(T * 1000)) == 1);
+        close(fd);
+        ck_assert_int_eq(kill(child, 0), 0); /* still running */
+        kill(child, SIGTERM);
+    }
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGINT), "status: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, "parent cleanup\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "child cleanup\n"), 1);
+    proc_free(&p);
+}
+
+START_TEST(ctrl_c_ends_every_process_by_default) { sigint_group(false); }
+END_TEST
+
+START_TEST(child_sigint_ignore_option) { sigint_group(true); }
+END_TEST
+
+START_TEST(a_million_registrations)
+{
+    struct proc p;
+    proc_spawn(&p, true, NULL, prog_path("many_atexit"), "1000000", NULL);
+    proc_finish(&p, 60);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "ran all, 0 out of order\n");
+    proc_free(&p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fork");
+    TCase *tc = tcase_create("ownership");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, prefork_workers_exit_normally);
+    tcase_add_test(tc, prefork_workers_killed_by_sigterm);
+    tcase_add_test(tc, shared_functions_follow_forks);
+    tcase_add_test(tc, raw_forks_do_not_run_private_functions);
+    tcase_add_test(tc, inherit_shared_is_stock_glibc);
+    tcase_add_test(tc, api_lifo_unregister_and_children);
+    tcase_add_test(tc, vfork_child_calling_exit_leaves_the_parent_list);
+    tcase_add_test(tc, daemon_child_takes_over_private_functions);
+    tcase_add_test(tc, ctrl_c_ends_every_process_by_default);
+    tcase_add_test(tc, child_sigint_ignore_option);
+    tcase_add_test(tc, a_million_registrations);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
