@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the build into a temporary prefix (DESTDIR too), then builds a
+# program against the installed files only: once with pkg-config, once with
+# CMake's find_package. Usage: install_consumer.sh BUILD_DIR SOURCE_DIR
+set -eu
+build=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+cmake --install "$build" --prefix "$prefix" >/dev/null
+# DESTDIR is honoured as well
+DESTDIR=$tmp/dest cmake --install "$build" --prefix /usr/local >/dev/null
+test -e "$tmp/dest/usr/local/include/multiexit.h"
+libdir=$(ls -d "$prefix"/lib*/ | head -n1)
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+expected='version 0.1.0
+set_signals(bogus)=-1
+set_signals(TERM,HUP)=0
+unregister=1
+cleanup kept'
+# pkg-config
+cc -Werror -o "$tmp/pc" "$src/tests/consumer/consumer.c" $(pkg-config --cflags --libs multiexit) \
+   -Wl,-rpath,"$libdir"
+out=$("$tmp/pc")
+[ "$out" = "$expected" ] || { printf 'pkg-config build printed:\n%s\n' "$out"; exit 1; }
+# find_package
+cmake -S "$src/tests/consumer" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix" \
+      -DCMAKE_BUILD_RPATH="$libdir" >/dev/null
+cmake --build "$tmp/cm" >/dev/null
+out=$("$tmp/cm/consumer")
+[ "$out" = "$expected" ] || { printf 'find_package build printed:\n%s\n' "$out"; exit 1; }
+echo "installed package OK: pkg-config and find_package"
