@@ -1,0 +1,6 @@
+#include <stdio.h>
+int main(void)
+{
+    printf("static program ran\n");
+    return 0;
+}

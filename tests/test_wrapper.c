@@ -1,0 +1,218 @@
+/* The multiexit command: exit codes, exec, LD_PRELOAD, library lookup. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define T 20.0
+
+static const char *wrapper(void) { return ME_WRAPPER_PATH; }
+
+/* Runs the wrapper with argv (NULL-terminated), stdin closed. */
+static void run(struct proc *p, const char *const *env, char *const argv[])
+{
+    proc_spawnv(p, false, env, argv);
+    proc_close_stdin(p);
+    proc_finish(p, T);
+}
+
+#define RUN(p, env, ...)                                                                        \
+    do {                                                                                       \
+        char *const argv_[] = {(char *)wrapper(), __VA_ARGS__, NULL};                          \
+        run(p, env, argv_);                                                                    \
+    } while (0)
+
+START_TEST(exit_codes)
+{
+    struct proc p;
+    RUN(&p, NULL, "--", "/bin/true");
+    ck_assert_msg(exited_with(&p, 0), "true: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "/bin/false");
+    ck_assert_msg(exited_with(&p, 1), "false: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "sh", "-c", "exit 42");
+    ck_assert_msg(exited_with(&p, 42), "exit 42: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "--no-such-option", "true");
+    ck_assert_msg(exited_with(&p, 125), "bad option: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.err_buf, "\n"), 1);
+    ck_assert_int_eq(count_of(p.err_buf, "multiexit: unknown option '--no-such-option'"), 1);
+    proc_free(&p);
+    RUN(&p, NULL, "--signals=TERM,BOGUS", "true");
+    ck_assert_msg(exited_with(&p, 125), "bad signals: %s", status_str(&p));
+    ck_assert_str_eq(p.err_buf, "multiexit: --signals: 'BOGUS': unknown signal\n");
+    proc_free(&p);
+    RUN(&p, NULL, "-t", "soon", "true");
+    ck_assert_msg(exited_with(&p, 125), "bad timeout: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "-t");
+    ck_assert_msg(exited_with(&p, 125), "missing value: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "-v");
+    ck_assert_msg(exited_with(&p, 125), "no command: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "--", "/nonexistent/command");
+    ck_assert_msg(exited_with(&p, 127), "missing: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "no-such-command-anywhere");
+    ck_assert_msg(exited_with(&p, 127), "not in PATH: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "/etc/passwd");
+    ck_assert_msg(exited_with(&p, 126), "not executable: %s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "--help");
+    ck_assert_msg(exited_with(&p, 0), "help: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, "Usage: multiexit"), 1);
+    proc_free(&p);
+    RUN(&p, NULL, "--version");
+    ck_assert_msg(exited_with(&p, 0), "version: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "multiexit 0.1.0\n");
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(options_after_the_command_are_the_commands)
+{
+    struct proc p;
+    RUN(&p, NULL, "sh", "-c", "printf '%s|' \"$@\"", "x", "-v", "--signals=bogus", "--");
+    ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "-v|--signals=bogus|--|");
+    proc_free(&p);
+    RUN(&p, NULL, "-s", "hup", "-t", "2.5", "--shared", "--child-ignore-int", "-v", "--", "sh",
+        "-c", "echo $MULTIEXIT_SIGNALS $MULTIEXIT_TIMEOUT $MULTIEXIT_INHERIT "
+              "$MULTIEXIT_CHILD_SIGINT $MULTIEXIT_VERBOSE");
+    ck_assert_str_eq(p.out_buf, "hup 2.5 shared ignore 1\n");
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(execs_and_signal_death_passes_through)
+{
+    struct proc p;
+    char line[64];
+    char *const argv[] = {(char *)wrapper(), "--", (char *)prog_path("exitfns"), "wait", NULL};
+    proc_spawnv(&p, false, NULL, argv);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM); /* the pid we started is the program's: exec, no fork */
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, "atexit 1\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "on_exit status=143"), 1);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(existing_preload_is_kept)
+{
+    char other[1024];
+    snprintf(other, sizeof other, "LD_PRELOAD=%s", prog_path("libother_preload.so"));
+    const char *const env[] = {other, NULL};
+    struct proc p;
+    char line[64];
+    char *const argv[] = {(char *)wrapper(), (char *)prog_path("exitfns"), "wait", NULL};
+    proc_spawnv(&p, false, env, argv);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    /* once in the wrapper process (it is dynamically linked too), once in
+     * the program it exec'd */
+    ck_assert_int_eq(count_of(p.err_buf, "other preload loaded\n"), 2);
+    ck_assert_int_eq(count_of(p.out_buf, "atexit 1\n"), 1);
+    proc_free(&p);
+    RUN(&p, env, "sh", "-c", "echo \"$LD_PRELOAD\"");
+    char want[2048];
+    snprintf(want, sizeof want, "%s:%s\n", shim_path(), prog_path("libother_preload.so"));
+    /* the shim's SONAME path in the build tree, then what was there */
+    char *colon = strchr(p.out_buf, ':');
+    ck_assert_ptr_nonnull(colon);
+    ck_assert_str_eq(colon + 1, strchr(want, ':') + 1);
+    ck_assert_int_eq(count_of(p.out_buf, "/libmultiexit.so.0:"), 1);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(library_lookup_never_uses_the_current_directory)
+{
+    char dir[] = "/tmp/me-cwd-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char bogus[256], cmd[512];
+    snprintf(bogus, sizeof bogus, "%s/libmultiexit.so.0", dir);
+    FILE *f = fopen(bogus, "w");
+    fputs("not a library", f);
+    fclose(f);
+    char cwd[4096];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_int_eq(chdir(dir), 0);
+    struct proc p;
+    RUN(&p, NULL, "sh", "-c", "echo \"$LD_PRELOAD\"");
+    ck_assert_int_eq(chdir(cwd), 0);
+    ck_assert_msg(exited_with(&p, 0), "%s: %s", status_str(&p), p.err_buf);
+    ck_assert_int_eq(count_of(p.out_buf, dir), 0);
+    ck_assert_str_eq(p.err_buf, "");
+    proc_free(&p);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(installed_prefix_finds_its_own_library)
+{
+    char dir[] = "/tmp/me-prefix-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cmake --install %s --prefix %s >/dev/null", ME_BUILD_DIR, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    char installed[512];
+    snprintf(installed, sizeof installed, "%s/bin/multiexit", dir);
+    struct proc p;
+    char *const argv[] = {installed, "sh", "-c", "echo \"$LD_PRELOAD\"", NULL};
+    run(&p, NULL, argv);
+    ck_assert_msg(exited_with(&p, 0), "%s: %s", status_str(&p), p.err_buf);
+    char want[1024];
+    snprintf(want, sizeof want, "%s/lib/libmultiexit.so.0\n", dir);
+    ck_assert_str_eq(p.out_buf, want);
+    proc_free(&p);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(static_binary_warning)
+{
+    struct proc p;
+    RUN(&p, NULL, (char *)prog_path("static_prog"));
+    ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "static program ran\n");
+    ck_assert_int_eq(count_of(p.err_buf, "is statically linked: the shim cannot be loaded"), 1);
+    proc_free(&p);
+    RUN(&p, NULL, (char *)prog_path("exitfns"), "exit");
+    ck_assert_str_eq(p.err_buf, ""); /* no warning for a dynamic program */
+    proc_free(&p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("wrapper");
+    TCase *tc = tcase_create("multiexit command");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, exit_codes);
+    tcase_add_test(tc, options_after_the_command_are_the_commands);
+    tcase_add_test(tc, execs_and_signal_death_passes_through);
+    tcase_add_test(tc, existing_preload_is_kept);
+    tcase_add_test(tc, library_lookup_never_uses_the_current_directory);
+    tcase_add_test(tc, installed_prefix_finds_its_own_library);
+    tcase_add_test(tc, static_binary_warning);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
