@@ -27,9 +27,11 @@ int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
 {
     struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, dso, me_pid(), shared);
     if (kind == ME_EXIT_ON_EXIT) {
+        int (*real_on_exit)(void (*)(int, void *), void *) =
+            ME_REAL_LAZY(int (*)(void (*)(int, void *), void *), "on_exit");
         if (!r)
-            return me_real.on_exit((void (*)(int, void *))fn, arg);
-        return me_real.on_exit(tramp_on_exit, r);
+            return real_on_exit((void (*)(int, void *))fn, arg);
+        return real_on_exit(tramp_on_exit, r);
     }
     if (!r)
         return me_real.cxa_atexit((void (*)(void *))fn, arg, dso);

@@ -20,6 +20,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -46,7 +47,7 @@ static int sig_of(uint64_t w) { return (int)((w >> 8) & 0xff); }
 
 /* ---- raw POSIX timers: invisible to the program, no allocation ---- */
 
-static int timer_start(int signo, uint32_t first_ms, uint32_t every_ms)
+static int timer_start_us(int signo, uint64_t first_us, uint64_t every_us)
 {
     struct sigevent sev;
     int id = -1;
@@ -57,10 +58,10 @@ static int timer_start(int signo, uint32_t first_ms, uint32_t every_ms)
         return -1;
     struct itimerspec its;
     memset(&its, 0, sizeof its);
-    its.it_value.tv_sec = first_ms / 1000;
-    its.it_value.tv_nsec = (long)(first_ms % 1000) * 1000000L;
-    its.it_interval.tv_sec = every_ms / 1000;
-    its.it_interval.tv_nsec = (long)(every_ms % 1000) * 1000000L;
+    its.it_value.tv_sec = (time_t)(first_us / 1000000);
+    its.it_value.tv_nsec = (long)(first_us % 1000000) * 1000L;
+    its.it_interval.tv_sec = (time_t)(every_us / 1000000);
+    its.it_interval.tv_nsec = (long)(every_us % 1000000) * 1000L;
     syscall(SYS_timer_settime, id, 0, &its, NULL);
     return id;
 }
@@ -77,9 +78,9 @@ static void start_watchdog(int sig)
     uint32_t ms = me_cfg.timeout_ms;
     if (ms == 0)
         return;
-    watchdog_timer = timer_start(sig, ms, 0);
+    watchdog_timer = timer_start_us(sig, (uint64_t)ms * 1000, 0);
     /* Last resort if every thread blocks the signal: never a hang. */
-    killer_timer = timer_start(SIGKILL, ms + 2000, 0);
+    killer_timer = timer_start_us(SIGKILL, ((uint64_t)ms + 2000) * 1000, 0);
 }
 
 static void unblock_managed(void)
@@ -163,9 +164,10 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
         start_watchdog(sig);
         if (safe)
             me_exit_run_signal(sig);
-        /* Let the interrupted code leave libc; ask again shortly, on
+        /* Let the interrupted code leave libc (usually a few instructions:
+         * the return of a system call wrapper); ask again shortly, on
          * whichever thread the kernel picks. */
-        retry_timer = timer_start(sig, 1, 2);
+        retry_timer = timer_start_us(sig, 20, 500);
         return;
     }
 }
@@ -212,6 +214,6 @@ void me_exit_final_hook(void *unused)
     if (me_cfg.verbose)
         me_log("pid %d: ran %u exit functions, dying by %S", (int)getpid(),
                (unsigned)me_exitfns_ran(), sig);
-    me_real.fcloseall(); /* what exit() does next: flush every stream, lock-free */
+    fcloseall(); /* what exit() does next (_IO_cleanup): flush every stream, lock-free */
     me_die_by(sig);
 }

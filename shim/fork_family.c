@@ -19,7 +19,7 @@ ME_EXPORT int daemon(int nochdir, int noclose)
 {
     me_ensure_init();
     pid_t parent = me_pid();
-    int r = me_real.daemon(nochdir, noclose);
+    int r = ME_REAL_LAZY(int (*)(int, int), "daemon")(nochdir, noclose);
     if (r == 0)
         me_exitfns_transfer(parent, me_pid());
     return r;

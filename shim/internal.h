@@ -17,27 +17,26 @@
 #define ME_EXPORT __attribute__((visibility("default")))
 
 /* ---- real functions (real.c) ---- */
+/* Resolved at init: everything the exit path may call from a signal handler,
+ * where dlsym is not safe. */
 struct me_real {
     int (*sigaction)(int, const struct sigaction *, struct sigaction *);
-    __sighandler_t (*signal)(int, __sighandler_t);
-    __sighandler_t (*sysv_signal)(int, __sighandler_t);
-    __sighandler_t (*sigset)(int, __sighandler_t);
-    int (*sigignore)(int);
-    int (*siginterrupt)(int, int);
     int (*cxa_atexit)(void (*)(void *), void *, void *);
-    int (*on_exit)(void (*)(int, void *), void *);
     void (*cxa_finalize)(void *);
     void (*exit)(int) __attribute__((noreturn));
     void (*abort)(void) __attribute__((noreturn));
     int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                            void (*)(void), void (*)(void), void *);
-    pid_t (*fork)(void);
-    pid_t (*_Fork)(void);
-    int (*daemon)(int, int);
-    int (*fcloseall)(void);
 };
 extern struct me_real me_real;
 void me_real_resolve(void);
+/* Resolved on first use (never needed in a handler). */
+void *me_real_lazy(void **slot, const char *name);
+#define ME_REAL_LAZY(type, name)                                                               \
+    ({                                                                                         \
+        static void *slot_;                                                                    \
+        (type)(__atomic_load_n(&slot_, __ATOMIC_ACQUIRE) ? slot_ : me_real_lazy(&slot_, name)); \
+    })
 
 /* ---- init and configuration (init.c) ---- */
 extern struct me_config me_cfg;

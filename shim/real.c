@@ -1,6 +1,7 @@
 /* Resolution of the functions the shim wraps. dlsym(RTLD_NEXT) finds the
- * next definition after this library (libc's). Safe to call before the
- * shim's constructor: another library's constructor may reach us first. */
+ * next definition after this library (libc's). Only what the exit path may
+ * need inside a signal handler is resolved at init (dlsym is not
+ * async-signal-safe); the rest on first use, to keep start-up cheap. */
 #include "internal.h"
 
 #include <dlfcn.h>
@@ -12,19 +13,16 @@ struct me_real me_real;
 void me_real_resolve(void)
 {
     RESOLVE(sigaction, "sigaction");
-    RESOLVE(signal, "signal");
-    RESOLVE(sysv_signal, "sysv_signal");
-    RESOLVE(sigset, "sigset");
-    RESOLVE(sigignore, "sigignore");
-    RESOLVE(siginterrupt, "siginterrupt");
     RESOLVE(cxa_atexit, "__cxa_atexit");
-    RESOLVE(on_exit, "on_exit");
     RESOLVE(cxa_finalize, "__cxa_finalize");
     RESOLVE(exit, "exit");
     RESOLVE(abort, "abort");
     RESOLVE(libc_start_main, "__libc_start_main");
-    RESOLVE(fork, "fork");
-    RESOLVE(_Fork, "_Fork");
-    RESOLVE(daemon, "daemon");
-    RESOLVE(fcloseall, "fcloseall");
+}
+
+void *me_real_lazy(void **slot, const char *name)
+{
+    void *fn = dlsym(RTLD_NEXT, name);
+    __atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+    return fn;
 }

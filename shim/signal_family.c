@@ -1,9 +1,12 @@
 /* sigaction and the functions glibc builds on its internal __sigaction
  * (signal, bsd_signal, ssignal, sysv_signal, sigset, sigignore,
- * siginterrupt, abort). Unmanaged signals go straight to libc; managed ones
- * read and write the program's view in registry/sigchain. Each keeps glibc
- * 2.36's flags: signal = SA_RESTART (unless siginterrupt) with the signal in
- * its mask; sysv_signal = SA_RESETHAND|SA_NODEFER; sigset/sigignore = 0. */
+ * siginterrupt, abort). sigaction of an unmanaged signal goes straight to
+ * libc; a managed one reads and writes the program's view in
+ * registry/sigchain. The others are built here on top of that, for every
+ * signal, exactly as glibc 2.36 builds them on __sigaction: signal =
+ * SA_RESTART (unless siginterrupt) with the signal in its mask;
+ * sysv_signal = SA_RESETHAND|SA_NODEFER; sigset/sigignore = 0. So all of
+ * them agree with each other whether or not the signal is managed. */
 #include "internal.h"
 
 #include <errno.h>
@@ -21,7 +24,7 @@
 #endif
 
 void *me_restorer;
-static _Atomic uint64_t sigintr; /* siginterrupt(sig, 1) for managed signals */
+static _Atomic uint64_t sigintr; /* siginterrupt(sig, 1), as glibc's _sigintr */
 static atomic_bool overflow_warned;
 
 /* Handlers this thread is executing, to tell a re-install from inside the
@@ -118,10 +121,18 @@ ME_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction
     return sigaction(sig, act, old);
 }
 
+/* sigaction for any signal: the program's view when managed, libc's if not. */
+static int any_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (!me_is_managed(sig))
+        return me_real.sigaction(sig, act, old);
+    return me_sigaction(sig, act, old);
+}
+
 static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool self_in_mask)
 {
     struct sigaction a, o;
-    if (h == SIG_ERR) {
+    if (h == SIG_ERR || sig < 1 || sig > ME_MAXSIG) {
         errno = EINVAL;
         return SIG_ERR;
     }
@@ -131,15 +142,14 @@ static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool 
     if (self_in_mask)
         sigaddset(&a.sa_mask, sig);
     a.sa_flags = flags;
-    me_sigaction(sig, &a, &o);
+    if (any_sigaction(sig, &a, &o) != 0)
+        return SIG_ERR; /* errno from libc: EINVAL for KILL, STOP, 32, 33 */
     return o.sa_handler;
 }
 
 ME_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
 {
     me_ensure_init();
-    if (!me_is_managed(sig))
-        return me_real.signal(sig, h);
     bool intr = atomic_load(&sigintr) & ME_SIGBIT(sig);
     return install_simple(sig, h, intr ? 0 : SA_RESTART, true);
 }
@@ -150,8 +160,6 @@ ME_EXPORT __sighandler_t ssignal(int sig, __sighandler_t h) { return signal(sig,
 ME_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t h)
 {
     me_ensure_init();
-    if (!me_is_managed(sig))
-        return me_real.sysv_signal(sig, h);
     return install_simple(sig, h, (int)(SA_RESETHAND | SA_NODEFER), false);
 }
 
@@ -166,17 +174,20 @@ static int block_op(int how, int sig, uint64_t *old)
 ME_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)
 {
     me_ensure_init();
-    if (!me_is_managed(sig))
-        return me_real.sigset(sig, disp);
     uint64_t oldmask;
+    if (sig < 1 || sig > ME_MAXSIG) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
     if (disp == SIG_HOLD) {
         if (block_op(SIG_BLOCK, sig, &oldmask) != 0)
             return SIG_ERR;
         if (oldmask & ME_SIGBIT(sig))
             return SIG_HOLD;
-        struct me_handler d;
-        me_chain_disposition(sig, &d, NULL);
-        return (__sighandler_t)d.fn;
+        struct sigaction cur;
+        if (any_sigaction(sig, NULL, &cur) != 0)
+            return SIG_ERR;
+        return cur.sa_handler;
     }
     __sighandler_t prev = install_simple(sig, disp, 0, false);
     if (prev == SIG_ERR || block_op(SIG_UNBLOCK, sig, &oldmask) != 0)
@@ -187,16 +198,30 @@ ME_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)
 ME_EXPORT int sigignore(int sig)
 {
     me_ensure_init();
-    if (!me_is_managed(sig))
-        return me_real.sigignore(sig);
     return install_simple(sig, SIG_IGN, 0, false) == SIG_ERR ? -1 : 0;
 }
 
 ME_EXPORT int siginterrupt(int sig, int interrupt)
 {
     me_ensure_init();
-    if (!me_is_managed(sig))
-        return me_real.siginterrupt(sig, interrupt);
+    if (sig < 1 || sig > ME_MAXSIG) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!me_is_managed(sig)) {
+        /* glibc: read the disposition, toggle SA_RESTART, write it back */
+        struct sigaction a;
+        if (me_real.sigaction(sig, NULL, &a) != 0)
+            return -1;
+        if (interrupt) {
+            atomic_fetch_or(&sigintr, ME_SIGBIT(sig));
+            a.sa_flags &= ~SA_RESTART;
+        } else {
+            atomic_fetch_and(&sigintr, ~ME_SIGBIT(sig));
+            a.sa_flags |= SA_RESTART;
+        }
+        return me_real.sigaction(sig, &a, NULL);
+    }
     if (interrupt) {
         atomic_fetch_or(&sigintr, ME_SIGBIT(sig));
         me_chain_set_disp_flags(sig, 0, SA_RESTART, NULL);

@@ -1,0 +1,316 @@
+/* scripts/bench driver: what the shim costs, as ratios against the bare
+ * program (and against the floor of loading any preload), measured side by
+ * side in one run: A B A B ... repetitions, medians, spread.
+ *
+ *   bench SHIM EMPTY_PRELOAD MANY_ATEXIT JSON_OUT
+ * With a first argument of "micro" it runs one in-process measurement and
+ * prints nanoseconds per operation (the driver re-executes itself). */
+#include <errno.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* ---------------- in-process measurements ---------------- */
+
+static volatile long sink;
+static void h(int s) { sink += s; }
+static void h2(int s) { sink += s + 1; }
+static void f1(int s) { sink += s; }
+static void f2(int s) { sink += s * 2; }
+static void f3(int s) { sink += s * 3; }
+static void f4(int s) { sink += s * 4; }
+static void all4(int s) { f1(s); f2(s); f3(s); f4(s); }
+
+static int micro(const char *what)
+{
+    double t0, ns = 0;
+    if (strncmp(what, "sigaction-", 10) == 0) {
+        int sig = strcmp(what + 10, "managed") == 0 ? SIGTERM : SIGUSR2;
+        struct sigaction a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        a.sa_handler = h;
+        b.sa_handler = h2;
+        a.sa_flags = b.sa_flags = SA_RESTART;
+        const int n = 400000;
+        t0 = now();
+        for (int i = 0; i < n; i++)
+            sigaction(sig, (i & 1) ? &a : &b, NULL);
+        ns = (now() - t0) / n * 1e9;
+    } else if (strncmp(what, "raise", 5) == 0) {
+        if (strcmp(what, "raise1") == 0) {
+            signal(SIGTERM, h);
+        } else if (strcmp(what, "raise4chain") == 0) {
+            signal(SIGTERM, f1); /* four handlers chained by the shim */
+            signal(SIGTERM, f2);
+            signal(SIGTERM, f3);
+            signal(SIGTERM, f4);
+        } else {
+            signal(SIGTERM, all4); /* one handler calling the same four */
+        }
+        const int n = 100000;
+        t0 = now();
+        for (int i = 0; i < n; i++)
+            raise(SIGTERM);
+        ns = (now() - t0) / n * 1e9;
+    } else if (strcmp(what, "fork") == 0) {
+        const int n = 1500;
+        t0 = now();
+        for (int i = 0; i < n; i++) {
+            pid_t p = fork();
+            if (p == 0)
+                _exit(0);
+            waitpid(p, NULL, 0);
+        }
+        ns = (now() - t0) / n * 1e9;
+    } else if (strcmp(what, "idle") == 0) {
+        /* for "shutdown": no exit functions; say ready on fd 3, wait */
+        if (write(3, "r", 1) < 0)
+            return 1;
+        for (;;)
+            pause();
+    } else {
+        return 2;
+    }
+    printf("%.3f\n", ns);
+    return 0;
+}
+
+/* ---------------- driver ---------------- */
+
+static const char *self, *shim, *empty, *many;
+
+static pid_t spawn(const char *preload, char *const argv[], int ready_fd)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        if (preload)
+            setenv("LD_PRELOAD", preload, 1);
+        else
+            unsetenv("LD_PRELOAD");
+        if (ready_fd >= 0)
+            dup2(ready_fd, 3);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return p;
+}
+
+/* Runs argv with preload, returns its stdout parsed as a double. */
+static double run_micro(const char *preload, const char *what)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        exit(1);
+    pid_t p = fork();
+    if (p == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        if (preload)
+            setenv("LD_PRELOAD", preload, 1);
+        else
+            unsetenv("LD_PRELOAD");
+        execl(self, self, "micro", what, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[64] = "";
+    ssize_t r = read(fds[0], buf, sizeof buf - 1);
+    close(fds[0]);
+    waitpid(p, NULL, 0);
+    if (r <= 0) {
+        fprintf(stderr, "bench: micro %s produced nothing\n", what);
+        exit(1);
+    }
+    return atof(buf);
+}
+
+/* Wall time of a whole process run (spawn to reap). */
+static double run_timed(const char *preload, char *const argv[], long *maxrss_kb)
+{
+    double t0 = now();
+    pid_t p = spawn(preload, argv, -1);
+    int st;
+    struct rusage ru;
+    wait4(p, &st, 0, &ru);
+    if (maxrss_kb)
+        *maxrss_kb = ru.ru_maxrss;
+    return now() - t0;
+}
+
+/* SIGTERM sent -> child reaped. */
+static double run_shutdown(const char *preload)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        exit(1);
+    char *const argv[] = {(char *)self, "micro", "idle", NULL};
+    pid_t p = spawn(preload, argv, fds[1]);
+    close(fds[1]);
+    char c;
+    if (read(fds[0], &c, 1) != 1)
+        exit(1);
+    close(fds[0]);
+    double t0 = now();
+    kill(p, SIGTERM);
+    waitpid(p, NULL, 0);
+    return now() - t0;
+}
+
+static long callgrind_instructions(const char *preload)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "%s%s%s valgrind --tool=callgrind --callgrind-out-file=/dev/null /bin/true 2>&1 | "
+             "sed -n 's/.*Collected : \\([0-9]*\\).*/\\1/p'",
+             preload ? "LD_PRELOAD=" : "env -u LD_PRELOAD", preload ? preload : "",
+             preload ? "" : "");
+    FILE *f = popen(cmd, "r");
+    long n = -1;
+    if (!f || fscanf(f, "%ld", &n) != 1)
+        n = -1;
+    if (f)
+        pclose(f);
+    return n;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+struct metric {
+    const char *name, *unit;
+    double target;
+    double a_med, b_med, ratio, a_lo, a_hi, b_lo, b_hi;
+};
+
+static FILE *json;
+static int over;
+
+static void report(struct metric *m, double *a, double *b, int n)
+{
+    m->a_med = median(a, n);
+    m->b_med = median(b, n);
+    m->a_lo = a[0], m->a_hi = a[n - 1], m->b_lo = b[0], m->b_hi = b[n - 1];
+    m->ratio = m->a_med / m->b_med;
+    int ok = m->ratio <= m->target;
+    over += !ok;
+    printf("%s: %.3f (target: <= %.2f) %s   [with %.4g %s (%.4g..%.4g), without %.4g (%.4g..%.4g), n=%d]\n",
+           m->name, m->ratio, m->target, ok ? "ok" : "over", m->a_med, m->unit, m->a_lo, m->a_hi,
+           m->b_med, m->b_lo, m->b_hi, n);
+    fflush(stdout);
+    fprintf(json,
+            "%s\n  {\"name\": \"%s\", \"ratio\": %.4f, \"target\": %.2f, \"ok\": %s, \"unit\": \"%s\", "
+            "\"with\": [",
+            ftell(json) > 2 ? "," : "", m->name, m->ratio, m->target, ok ? "true" : "false", m->unit);
+    for (int i = 0; i < n; i++)
+        fprintf(json, "%s%.6g", i ? ", " : "", a[i]);
+    fprintf(json, "], \"without\": [");
+    for (int i = 0; i < n; i++)
+        fprintf(json, "%s%.6g", i ? ", " : "", b[i]);
+    fprintf(json, "]}");
+}
+
+#define REPS 9
+
+static void pair_micro(const char *name, double target, const char *what_a, const char *what_b)
+{
+    double a[REPS], b[REPS];
+    for (int i = 0; i < REPS; i++) { /* interleaved: A B A B ... */
+        a[i] = run_micro(shim, what_a);
+        b[i] = run_micro(NULL, what_b);
+    }
+    struct metric m = {.name = name, .unit = "ns/op", .target = target};
+    report(&m, a, b, REPS);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2 && strcmp(argv[1], "micro") == 0)
+        return micro(argv[2]);
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s SHIM EMPTY_PRELOAD MANY_ATEXIT JSON_OUT\n", argv[0]);
+        return 2;
+    }
+    self = argv[0];
+    shim = argv[1];
+    empty = argv[2];
+    many = argv[3];
+    json = fopen(argv[4], "w");
+    if (!json) {
+        perror(argv[4]);
+        return 2;
+    }
+    fprintf(json, "[");
+
+    /* startup: instructions, deterministic: one run each */
+    long bare = callgrind_instructions(NULL), floor_ = callgrind_instructions(empty),
+         with = callgrind_instructions(shim);
+    if (bare > 0 && floor_ > bare && with > 0) {
+        double a[1] = {(double)(with - bare)}, b[1] = {(double)(floor_ - bare)};
+        struct metric m = {.name = "startup", .unit = "instructions over bare /bin/true",
+                           .target = 2.0};
+        report(&m, a, b, 1);
+    } else {
+        printf("startup: not measured (valgrind missing or failed)\n");
+    }
+    pair_micro("sigaction, managed signal", 1.5, "sigaction-managed", "sigaction-managed");
+    pair_micro("sigaction, unmanaged signal", 1.05, "sigaction-unmanaged", "sigaction-unmanaged");
+    pair_micro("dispatch", 1.3, "raise1", "raise1");
+    pair_micro("dispatch, 4 chained handlers", 1.3, "raise4chain", "raise4call");
+    pair_micro("fork", 1.05, "fork", "fork");
+
+    double a[REPS], b[REPS];
+    char *const many_argv[] = {(char *)many, "1000000", NULL};
+    for (int i = 0; i < 5; i++) {
+        a[i] = run_timed(shim, many_argv, NULL);
+        b[i] = run_timed(NULL, many_argv, NULL);
+    }
+    struct metric m1 = {.name = "exit list", .unit = "s", .target = 1.5};
+    report(&m1, a, b, 5);
+
+    double sa[31], sb[31];
+    for (int i = 0; i < 31; i++) {
+        sa[i] = run_shutdown(shim) * 1e6;
+        sb[i] = run_shutdown(NULL) * 1e6;
+    }
+    struct metric m2 = {.name = "shutdown", .unit = "us", .target = 1.5};
+    report(&m2, sa, sb, 31);
+
+    char *const true_argv[] = {"/bin/true", NULL};
+    for (int i = 0; i < REPS; i++) {
+        long ra, rb;
+        run_timed(shim, true_argv, &ra);
+        run_timed(NULL, true_argv, &rb);
+        a[i] = (double)ra;
+        b[i] = (double)rb;
+    }
+    struct metric m3 = {.name = "memory", .unit = "KiB peak RSS", .target = 1.02};
+    report(&m3, a, b, REPS);
+
+    fprintf(json, "\n]\n");
+    fclose(json);
+    printf("%d metric(s) over target; raw numbers in %s\n", over, argv[4]);
+    return 0;
+}

@@ -1,0 +1,2 @@
+/* The floor of loading any preload library: an empty one. */
+int multiexit_bench_empty_preload;
