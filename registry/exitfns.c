@@ -5,16 +5,19 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* 24 bytes: a million registrations cost 24 MB beside glibc's own 32 MB.
+ * meta packs the owner pid (at most 2^22 on Linux) with three flags. */
 struct me_exit_rec {
     void *fn;
     void *arg;
-    void *dso;
-    pid_t owner;
+    _Atomic uint32_t meta;
     _Atomic pid_t ran_by; /* pid of the process that ran it, 0 = not run */
-    uint8_t kind;
-    uint8_t shared;
-    atomic_uchar removed;
 };
+
+#define META_PID 0x0fffffffu
+#define META_ONEXIT 0x10000000u
+#define META_SHARED 0x20000000u
+#define META_REMOVED 0x40000000u
 
 struct chunk {
     struct chunk *next;
@@ -34,7 +37,6 @@ static struct {
 static struct chunk *head = &first.hdr; /* oldest chunk */
 static struct chunk *tail = &first.hdr; /* chunk being filled */
 static atomic_flag lock = ATOMIC_FLAG_INIT;
-static atomic_size_t ran_count;
 
 /* Registration is short and never done from a signal handler that could
  * interrupt another registration without deadlocking glibc itself (its
@@ -47,8 +49,8 @@ static void lock_acquire(void)
 
 static void lock_release(void) { atomic_flag_clear_explicit(&lock, memory_order_release); }
 
-struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, void *dso,
-                                   pid_t owner, bool shared)
+struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, pid_t owner,
+                                   bool shared)
 {
     struct me_exit_rec *r = NULL;
     lock_acquire();
@@ -68,12 +70,11 @@ struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, 
     r = &tail->recs[tail->used];
     r->fn = fn;
     r->arg = arg;
-    r->dso = dso;
-    r->owner = owner;
-    r->ran_by = 0;
-    r->kind = (uint8_t)kind;
-    r->shared = shared;
-    r->removed = 0;
+    atomic_store_explicit(&r->meta,
+                          ((uint32_t)owner & META_PID) | (kind == ME_EXIT_ON_EXIT ? META_ONEXIT : 0) |
+                              (shared ? META_SHARED : 0),
+                          memory_order_relaxed);
+    atomic_store_explicit(&r->ran_by, 0, memory_order_relaxed);
     /* published after the fields, for readers walking the chunks */
     atomic_store_explicit(&tail->used, tail->used + 1, memory_order_release);
     lock_release();
@@ -82,47 +83,55 @@ struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, 
 
 bool me_exitfns_claim(struct me_exit_rec *r, pid_t self)
 {
-    if (atomic_load_explicit(&r->removed, memory_order_acquire))
+    uint32_t meta = atomic_load_explicit(&r->meta, memory_order_acquire);
+    if (meta & META_REMOVED)
         return false;
-    if (!r->shared && r->owner != self)
+    if (!(meta & META_SHARED) && (pid_t)(meta & META_PID) != self)
         return false;
-    pid_t seen = atomic_load(&r->ran_by);
     /* ran_by holds a pid, not a flag: a vfork child shares our memory, and
-     * what it ran must still run here. */
-    while (seen != self) {
-        if (atomic_compare_exchange_weak(&r->ran_by, &seen, self)) {
-            atomic_fetch_add_explicit(&ran_count, 1, memory_order_relaxed);
-            return true;
-        }
-    }
-    return false;
+     * what it ran must still run here. No compare-and-swap needed: glibc
+     * hands each list entry (one per record) to a single caller, under its
+     * own lock, and the shim lets only one thread walk the list. */
+    if (atomic_load_explicit(&r->ran_by, memory_order_relaxed) == self)
+        return false;
+    atomic_store_explicit(&r->ran_by, self, memory_order_relaxed);
+    return true;
 }
 
 void *me_exitfns_fn(const struct me_exit_rec *r) { return r->fn; }
 void *me_exitfns_arg(const struct me_exit_rec *r) { return r->arg; }
 
-static size_t remove_where(void *fn, void *dso, bool by_fn, pid_t self)
+static size_t remove_where(uintptr_t lo, uintptr_t hi, bool by_fn, pid_t self)
 {
     size_t n = 0;
     for (struct chunk *c = head; c; c = c->next) {
         size_t used = atomic_load_explicit(&c->used, memory_order_acquire);
         for (size_t i = 0; i < used; i++) {
             struct me_exit_rec *r = &c->recs[i];
-            if (by_fn ? r->fn != fn : r->dso != dso)
+            uintptr_t f = (uintptr_t)r->fn;
+            if (f < lo || f >= hi)
                 continue;
-            if (by_fn && !r->shared && r->owner != self)
+            uint32_t meta = atomic_load(&r->meta);
+            if (by_fn && !(meta & META_SHARED) && (pid_t)(meta & META_PID) != self)
                 continue; /* the parent's private function: not ours to remove */
             if (by_fn && atomic_load(&r->ran_by) == self)
                 continue; /* already ran here */
-            if (!atomic_exchange(&r->removed, 1))
+            if (!(atomic_fetch_or(&r->meta, META_REMOVED) & META_REMOVED))
                 n++;
         }
     }
     return n;
 }
 
-size_t me_exitfns_remove_fn(void *fn, pid_t self) { return remove_where(fn, NULL, true, self); }
-size_t me_exitfns_remove_dso(void *dso) { return remove_where(NULL, dso, false, 0); }
+size_t me_exitfns_remove_fn(void *fn, pid_t self)
+{
+    return remove_where((uintptr_t)fn, (uintptr_t)fn + 1, true, self);
+}
+
+size_t me_exitfns_remove_range(const void *lo, const void *hi)
+{
+    return remove_where((uintptr_t)lo, (uintptr_t)hi, false, 0);
+}
 
 static void run_chunk_shared(struct chunk *c, pid_t self, int status)
 {
@@ -131,9 +140,10 @@ static void run_chunk_shared(struct chunk *c, pid_t self, int status)
     run_chunk_shared(c->next, self, status); /* newer chunks first */
     for (size_t i = atomic_load(&c->used); i-- > 0;) {
         struct me_exit_rec *r = &c->recs[i];
-        if (!r->shared || !me_exitfns_claim(r, self))
+        uint32_t meta = atomic_load(&r->meta);
+        if (!(meta & META_SHARED) || !me_exitfns_claim(r, self))
             continue;
-        if (r->kind == ME_EXIT_ON_EXIT)
+        if (meta & META_ONEXIT)
             ((void (*)(int, void *))r->fn)(status, r->arg);
         else
             ((void (*)(void *))r->fn)(r->arg);
@@ -146,10 +156,11 @@ void me_exitfns_transfer(pid_t from, pid_t to)
 {
     lock_acquire();
     for (struct chunk *c = head; c; c = c->next)
-        for (size_t i = 0; i < c->used; i++)
-            if (c->recs[i].owner == from)
-                c->recs[i].owner = to;
+        for (size_t i = 0; i < c->used; i++) {
+            struct me_exit_rec *r = &c->recs[i];
+            uint32_t meta = atomic_load(&r->meta);
+            if ((pid_t)(meta & META_PID) == from)
+                atomic_store(&r->meta, (meta & ~META_PID) | ((uint32_t)to & META_PID));
+        }
     lock_release();
 }
-
-size_t me_exitfns_ran(void) { return atomic_load(&ran_count); }

@@ -17,8 +17,8 @@ struct me_exit_rec;
 /* Records are allocated in chunks (the first one static, so registrations
  * made before the shim's constructor need no allocator). NULL when out of
  * memory. */
-struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, void *dso,
-                                   pid_t owner, bool shared);
+struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, pid_t owner,
+                                   bool shared);
 /* Called by the trampolines: true when the record may run now in process
  * `self` (not removed, private and owned by self or shared, not run yet by
  * self); marks it run. */
@@ -29,14 +29,13 @@ void *me_exitfns_arg(const struct me_exit_rec *r);
 /* Marks removed every record of `fn` that belongs to process `self` (private
  * and owned by it, or shared); returns how many were live. */
 size_t me_exitfns_remove_fn(void *fn, pid_t self);
-/* Marks removed every record registered with this dso handle. */
-size_t me_exitfns_remove_dso(void *dso);
+/* Marks removed every record whose function lies in [lo, hi) (the code of
+ * a library being dlclose'd). */
+size_t me_exitfns_remove_range(const void *lo, const void *hi);
 /* Private records of `from` become owned by `to` (daemon() hand-over). */
 void me_exitfns_transfer(pid_t from, pid_t to);
 /* Runs, newest first, the shared records process `self` may run (the
  * vfork-child exit: glibc's list belongs to the parent). */
 void me_exitfns_run_shared(pid_t self, int status);
-/* Number of records that ran in this process. */
-size_t me_exitfns_ran(void);
 
 #endif

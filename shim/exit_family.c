@@ -9,23 +9,33 @@
 
 #include "../registry/exitfns.h"
 
+#include <link.h>
+
+static unsigned long ran; /* for MULTIEXIT_VERBOSE; one thread walks the list */
+
+unsigned long me_exit_functions_ran(void) { return ran; }
+
 static void tramp_cxa(void *p)
 {
     struct me_exit_rec *r = p;
-    if (me_exitfns_claim(r, me_pid()))
+    if (me_exitfns_claim(r, me_pid())) {
+        ran++;
         ((void (*)(void *))me_exitfns_fn(r))(me_exitfns_arg(r));
+    }
 }
 
 static void tramp_on_exit(int status, void *p)
 {
     struct me_exit_rec *r = p;
-    if (me_exitfns_claim(r, me_pid()))
+    if (me_exitfns_claim(r, me_pid())) {
+        ran++;
         ((void (*)(int, void *))me_exitfns_fn(r))(status, me_exitfns_arg(r));
+    }
 }
 
 int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
 {
-    struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, dso, me_pid(), shared);
+    struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, me_pid(), shared);
     if (kind == ME_EXIT_ON_EXIT) {
         int (*real_on_exit)(void (*)(int, void *), void *) =
             ME_REAL_LAZY(int (*)(void (*)(int, void *), void *), "on_exit");
@@ -51,6 +61,41 @@ ME_EXPORT int on_exit(void (*fn)(int, void *), void *arg)
                        me_cfg.inherit == ME_INHERIT_SHARED);
 }
 
+struct find_arg {
+    uintptr_t addr, lo, hi;
+};
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *p)
+{
+    struct find_arg *a = p;
+    (void)size;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+        if (s < lo)
+            lo = s;
+        if (s + ph->p_memsz > hi)
+            hi = s + ph->p_memsz;
+    }
+    if (a->addr >= lo && a->addr < hi) {
+        a->lo = lo;
+        a->hi = hi;
+        return 1;
+    }
+    return 0;
+}
+
+/* The library whose __dso_handle is dso: forget its functions. */
+static void me_forget_library_of(void *dso)
+{
+    struct find_arg a = {(uintptr_t)dso, 0, 0};
+    if (dl_iterate_phdr(find_object, &a))
+        me_exitfns_remove_range((const void *)a.lo, (const void *)a.hi);
+}
+
 ME_EXPORT void __cxa_finalize(void *dso)
 {
     me_ensure_init();
@@ -59,7 +104,7 @@ ME_EXPORT void __cxa_finalize(void *dso)
      * nothing in the registry can reach its code again. Not at exit, where
      * every library is finalized and the scan would only cost time. */
     if (dso && !me_exit_in_progress())
-        me_exitfns_remove_dso(dso);
+        me_forget_library_of(dso);
 }
 
 static void settle_exit_claim(void)

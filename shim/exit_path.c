@@ -213,7 +213,7 @@ void me_exit_final_hook(void *unused)
         return; /* a normal exit: glibc flushes stdio and _exits */
     if (me_cfg.verbose)
         me_log("pid %d: ran %u exit functions, dying by %S", (int)getpid(),
-               (unsigned)me_exitfns_ran(), sig);
+               (unsigned)me_exit_functions_ran(), sig);
     fcloseall(); /* what exit() does next (_IO_cleanup): flush every stream, lock-free */
     me_die_by(sig);
 }

@@ -92,6 +92,7 @@ void me_die_by(int sig) __attribute__((noreturn));
 bool me_exit_in_progress(void);
 
 int me_register(int kind, void *fn, void *arg, void *dso, bool shared);
+unsigned long me_exit_functions_ran(void);
 
 /* ---- fork family (fork_family.c) ---- */
 void me_fork_child(void);
