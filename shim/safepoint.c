@@ -27,15 +27,29 @@ struct range {
 static struct range guarded[MAX_RANGES];
 static int nguarded;
 
+/* libc, the dynamic linker, libstdc++, libgcc_s (and the old libpthread and
+ * libdl). Cheap: this runs at every process start. */
 static bool guarded_name(const char *path)
 {
-    static const char *const names[] = {"libc.so", "ld-linux", "ld64.so", "libstdc++.so",
-                                        "libgcc_s.so", "libpthread.so", "libdl.so"};
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strncmp(base, names[i], strlen(names[i])) == 0)
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/')
+            base = p + 1;
+    if (base[0] != 'l')
+        return false;
+    if (base[1] == 'd')
+        return base[2] == '-' || base[2] == '6'; /* ld-linux*, ld64.so */
+    if (base[1] != 'i' || base[2] != 'b')
+        return false;
+    base += 3;
+    static const char *const names[] = {"c.so", "stdc++.so", "gcc_s.so", "pthread.so", "dl.so"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *a = base, *b = names[i];
+        while (*b && *a == *b)
+            a++, b++;
+        if (!*b)
             return true;
+    }
     return false;
 }
 
