@@ -94,6 +94,18 @@ int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
         }
         return 0;
     }
+    /* A vfork child shares our memory but not our kernel dispositions
+     * (Python's subprocess resets every handled signal to SIG_DFL there
+     * before exec): it changes its own kernel state only, never the
+     * parent's view. */
+    if (me_in_vfork_child()) {
+        me_chain_disposition(sig, &prev, NULL);
+        if (me_real.sigaction(sig, act, NULL) != 0)
+            return -1;
+        if (old)
+            to_act(&prev, old);
+        return 0;
+    }
     struct me_handler nh;
     bool overflowed;
     from_act(act, &nh); /* read fully before old (may alias act) is written */
@@ -208,18 +220,22 @@ ME_EXPORT int siginterrupt(int sig, int interrupt)
         errno = EINVAL;
         return -1;
     }
-    if (!me_is_managed(sig)) {
+    bool vfork_child = me_in_vfork_child(); /* shares our memory: kernel only */
+    if (!me_is_managed(sig) || vfork_child) {
         /* glibc: read the disposition, toggle SA_RESTART, write it back */
         struct sigaction a;
         if (me_real.sigaction(sig, NULL, &a) != 0)
             return -1;
-        if (interrupt) {
-            atomic_fetch_or(&sigintr, ME_SIGBIT(sig));
-            a.sa_flags &= ~SA_RESTART;
-        } else {
-            atomic_fetch_and(&sigintr, ~ME_SIGBIT(sig));
-            a.sa_flags |= SA_RESTART;
+        if (!vfork_child) {
+            if (interrupt)
+                atomic_fetch_or(&sigintr, ME_SIGBIT(sig));
+            else
+                atomic_fetch_and(&sigintr, ~ME_SIGBIT(sig));
         }
+        if (interrupt)
+            a.sa_flags &= ~SA_RESTART;
+        else
+            a.sa_flags |= SA_RESTART;
         return me_real.sigaction(sig, &a, NULL);
     }
     if (interrupt) {

@@ -245,6 +245,17 @@ START_TEST(storm_of_queued_signals_while_installing)
 }
 END_TEST
 
+START_TEST(vfork_child_cannot_change_the_parents_view)
+{
+    struct proc p;
+    same_as_without("vfork-reset", NULL, &p);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "parent after vfork child reset: r=0 handler=a flags=0x14000000 "
+                                "mask=0x4000\na\nparent goes on\nexitfn\n");
+    proc_free(&p);
+}
+END_TEST
+
 START_TEST(system_and_abort_unchanged)
 {
     struct proc p;
@@ -282,6 +293,7 @@ int main(void)
     tcase_add_test(tc, eintr_exactly_as_without_the_shim);
     tcase_add_test(tc, sig_ign_is_inherited_across_exec);
     tcase_add_test(tc, storm_of_queued_signals_while_installing);
+    tcase_add_test(tc, vfork_child_cannot_change_the_parents_view);
     tcase_add_test(tc, system_and_abort_unchanged);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

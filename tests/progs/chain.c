@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -331,6 +332,24 @@ int main(int argc, char **argv)
             sigpending(&pend);
         } while (sigismember(&pend, SIGRTMIN + 1));
         printf("count=%ld\n", atomic_load(&storm_count));
+        exit(0);
+    }
+    if (strcmp(mode, "vfork-reset") == 0) {
+        /* what Python's subprocess does: in a vfork child, reset every
+         * handled signal to SIG_DFL before exec */
+        signal(SIGTERM, ha);
+        pid_t p = vfork();
+        if (p == 0) {
+            struct sigaction dfl;
+            memset(&dfl, 0, sizeof dfl);
+            dfl.sa_handler = SIG_DFL;
+            sigaction(SIGTERM, &dfl, NULL);
+            _exit(0);
+        }
+        waitpid(p, NULL, 0);
+        show("parent after vfork child reset", SIGTERM);
+        raise(SIGTERM); /* the parent's handler, not the exit path */
+        printf("parent goes on\n");
         exit(0);
     }
     if (strcmp(mode, "system") == 0) {
