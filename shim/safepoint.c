@@ -4,7 +4,9 @@
  * lock: the holder is the very thread that is now running the exit.
  *
  * So the exit runs on the interrupted thread only when that thread is
- *   - outside libc, the dynamic linker, libstdc++, libgcc_s and this shim, or
+ *   - outside libc, the dynamic linker, libstdc++, libgcc_s, this shim and
+ *     whatever object provides malloc (jemalloc, tcmalloc, a sanitizer's
+ *     runtime: each has locks of its own), or
  *   - blocked in (or restarting) a system call other than the memory and
  *     process-creation calls made under malloc's or fork's locks, or
  *   - returning from a system call with EINTR, or
@@ -14,6 +16,7 @@
 
 #include <errno.h>
 #include <link.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -53,17 +56,23 @@ static bool guarded_name(const char *path)
     return false;
 }
 
-static int collect(struct dl_phdr_info *info, size_t size, void *self)
+struct guard_by_address {
+    uintptr_t self, malloc_fn;
+};
+
+static int collect(struct dl_phdr_info *info, size_t size, void *arg)
 {
+    const struct guard_by_address *g = arg;
     (void)size;
-    bool mine = false;
+    bool holds = false;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type == PT_LOAD && (uintptr_t)self >= lo && (uintptr_t)self < lo + ph->p_memsz)
-            mine = true;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        if (ph->p_type == PT_LOAD && ((g->self >= lo && g->self < hi) ||
+                                      (g->malloc_fn >= lo && g->malloc_fn < hi)))
+            holds = true;
     }
-    if (!mine && !guarded_name(info->dlpi_name ? info->dlpi_name : ""))
+    if (!holds && !guarded_name(info->dlpi_name ? info->dlpi_name : ""))
         return 0;
     for (int i = 0; i < info->dlpi_phnum && nguarded < MAX_RANGES; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -76,7 +85,13 @@ static int collect(struct dl_phdr_info *info, size_t size, void *self)
     return 0;
 }
 
-void me_safepoint_init(void) { dl_iterate_phdr(collect, (void *)&me_safepoint_init); }
+void me_safepoint_init(void)
+{
+    /* &malloc is the malloc the program really uses, whoever defines it */
+    void *(*volatile malloc_fn)(size_t) = malloc;
+    struct guard_by_address g = {(uintptr_t)&me_safepoint_init, (uintptr_t)malloc_fn};
+    dl_iterate_phdr(collect, &g);
+}
 
 static const struct range *find(uintptr_t pc)
 {

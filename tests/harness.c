@@ -70,13 +70,15 @@ void proc_spawnv(struct proc *p, bool preload, const char *const *env, char *con
         unsetenv("LD_PRELOAD");
         for (const char *const *e = env; e && *e; e++)
             putenv((char *)*e);
-        if (preload) {
+        /* ME_TEST_PRELOAD_FIRST: a sanitizer runtime that must come first
+         * when the shim is built with it (sanitizer CI job) */
+        const char *first = getenv("ME_TEST_PRELOAD_FIRST");
+        if (preload || (first && *first)) {
             const char *old = getenv("LD_PRELOAD");
             char buf[4096];
-            if (old && *old)
-                snprintf(buf, sizeof buf, "%s:%s", shim_path(), old);
-            else
-                snprintf(buf, sizeof buf, "%s", shim_path());
+            snprintf(buf, sizeof buf, "%s%s%s%s%s", first && *first ? first : "",
+                     first && *first && preload ? ":" : "", preload ? shim_path() : "",
+                     old && *old ? ":" : "", old && *old ? old : "");
             setenv("LD_PRELOAD", buf, 1);
         }
         execv(argv[0], argv);
