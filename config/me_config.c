@@ -22,7 +22,12 @@ static const struct {
     {"PWR", SIGPWR},   {"SYS", SIGSYS},
 };
 
-static char upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c; }
+static char upper(char c)
+{
+    if (c >= 'a' && c <= 'z')
+        c = (char)(c - ('a' - 'A'));
+    return c;
+}
 
 static bool eq_nocase(const char *s, size_t len, const char *lit)
 {
@@ -165,7 +170,7 @@ me_sigmask me_parse_signals(const char *value, me_diag_fn diag, void *ctx)
             continue;
         const char *why;
         int sig = me_parse_signal_token(start, len, &why);
-        if (sig < 0)
+        if (sig < 1 || sig > ME_MAXSIG)
             report(diag, ctx, var, start, len, why);
         else
             set |= ME_SIGBIT(sig);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,13 @@
 
 #define LIBNAME "libmultiexit.so." ME_SOVERSION
 
-static void die(int code, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 2, 3), noreturn)) static void die(int code, const char *fmt, ...)
 {
+    va_list ap;
     fprintf(stderr, "multiexit: ");
-    fprintf(stderr, fmt, a, b);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputc('\n', stderr);
     exit(code);
 }
@@ -163,15 +167,13 @@ int main(int argc, char **argv)
         case 's':
             me_parse_signals(optarg, first_bad, &bad);
             if (bad.line) /* "multiexit: MULTIEXIT_SIGNALS: ignoring 'X': why" */
-                die(125, "--signals: %s", strstr(bad.line, "ignoring ") + strlen("ignoring "),
-                    NULL);
+                die(125, "--signals: %s", strstr(bad.line, "ignoring ") + strlen("ignoring "));
             setenv("MULTIEXIT_SIGNALS", optarg, 1);
             break;
         case 't':
             me_parse_timeout(optarg, first_bad, &bad);
             if (bad.line)
-                die(125, "--timeout: '%s' is not a number of seconds from 0 to 86400", optarg,
-                    NULL);
+                die(125, "--timeout: '%s' is not a number of seconds from 0 to 86400", optarg);
             setenv("MULTIEXIT_TIMEOUT", optarg, 1);
             break;
         case 'S':
@@ -195,24 +197,24 @@ int main(int argc, char **argv)
         default:
             if (optopt == 's' || optopt == 't')
                 die(125, "option '%s' needs a value (see multiexit --help)",
-                    optopt == 's' ? "--signals" : "--timeout", NULL);
-            die(125, "unknown option '%s' (see multiexit --help)", argv[optind - 1], NULL);
+                    optopt == 's' ? "--signals" : "--timeout");
+            die(125, "unknown option '%s' (see multiexit --help)", argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        die(125, "no command given (see multiexit --help)", NULL, NULL);
+        die(125, "no command given (see multiexit --help)");
 
     const char *lib = find_library();
     if (!lib)
         die(125, "cannot find %s next to this command or in %s", LIBNAME, ME_FULL_LIBDIR);
     if (strpbrk(lib, " :\t\n"))
         die(125, "library path '%s' contains a space or colon, which LD_PRELOAD cannot carry",
-            lib, NULL);
+            lib);
     const char *old = getenv("LD_PRELOAD");
     size_t len = strlen(lib) + (old ? strlen(old) : 0) + 2;
     char *preload = malloc(len);
     if (!preload)
-        die(125, "out of memory", NULL, NULL);
+        die(125, "out of memory");
     snprintf(preload, len, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
     setenv("LD_PRELOAD", preload, 1);
 
@@ -229,6 +231,7 @@ int main(int argc, char **argv)
     }
     execvp(argv[optind], argv + optind);
     int err = errno;
+    free(preload);
     die(err == ENOENT ? 127 : 126, "%s: %s", argv[optind],
         err == ENOENT ? "command not found" : strerror(err));
 }

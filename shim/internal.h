@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -45,13 +46,13 @@ void me_init_slow(void);
 extern _Atomic int me_init_state; /* 0 none, 1 running, 2 done */
 static inline void me_ensure_init(void)
 {
-    if (__builtin_expect(__atomic_load_n(&me_init_state, __ATOMIC_ACQUIRE) != 2, 0))
+    if (__builtin_expect(atomic_load_explicit(&me_init_state, memory_order_acquire) != 2, 0))
         me_init_slow();
 }
 static inline bool me_is_managed(int sig)
 {
     return sig >= 1 && sig <= ME_MAXSIG &&
-           (__atomic_load_n(&me_managed, __ATOMIC_RELAXED) & ME_SIGBIT(sig));
+           (atomic_load_explicit(&me_managed, memory_order_relaxed) & ME_SIGBIT(sig));
 }
 /* The pid of this process, cached in a MADV_WIPEONFORK page: any fork (even
  * a raw clone without CLONE_VM) sees it zeroed and asks the kernel again.
