@@ -168,6 +168,24 @@ static void *installer(void *arg)
     return NULL;
 }
 
+static atomic_long forks;
+/* forks children that exit at once, while the storm goes on */
+static void *forker(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&storm_stop)) {
+        pid_t p = fork();
+        if (p == 0)
+            exit(0); /* runs only the child's own exit functions: none */
+        if (p > 0) {
+            while (waitpid(p, NULL, 0) < 0 && errno == EINTR) {
+            }
+            atomic_fetch_add(&forks, 1);
+        }
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -308,15 +326,18 @@ int main(int argc, char **argv)
         execl(argv[2], argv[2], "check-ign", (char *)NULL);
         return 99;
     }
-    if (strcmp(mode, "storm") == 0) {
+    if (strcmp(mode, "storm") == 0 || strcmp(mode, "storm-fork") == 0) {
+        bool forking = strcmp(mode, "storm-fork") == 0;
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = storm_handler;
         sa.sa_flags = SA_SIGINFO | SA_RESTART;
         sigaction(SIGRTMIN + 1, &sa, NULL);
-        pthread_t t[4];
+        pthread_t t[5];
         for (int i = 0; i < 4; i++)
             pthread_create(&t[i], NULL, installer, (void *)(long)(i & 1));
+        if (forking)
+            pthread_create(&t[4], NULL, forker, NULL);
         char c;
         ready("ready");
         ssize_t r;
@@ -324,8 +345,10 @@ int main(int argc, char **argv)
         while ((r = read(0, &c, 1)) == 1 || (r < 0 && errno == EINTR)) {
         }
         atomic_store(&storm_stop, true);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < (forking ? 5 : 4); i++)
             pthread_join(t[i], NULL);
+        if (forking)
+            printf("forked=%ld\n", atomic_load(&forks));
         /* everything sent before stdin closed is pending or delivered */
         sigset_t pend;
         do {

@@ -1,0 +1,193 @@
+/* Stress: data loss, deadlock, signal storms with forks, fork storms.
+ * Bounded in count and time; every wait has a deadline. */
+#include <check.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define T 20.0
+
+static void random_delay(unsigned *seed, long max_us)
+{
+    /* a sampling delay to hit random moments, not synchronisation */
+    *seed = *seed * 1103515245u + 12345u;
+    struct timespec ts = {0, (long)((*seed >> 8) % (unsigned long)max_us) * 1000L};
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+/* Lines 1..K, each complete: returns K, or -1 if a line is missing or cut. */
+static long check_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char buf[64];
+    long k = 0;
+    while (fgets(buf, sizeof buf, f)) {
+        char want[64];
+        snprintf(want, sizeof want, "line %ld\n", k + 1);
+        if (strcmp(buf, want) != 0) {
+            fclose(f);
+            return -1;
+        }
+        k++;
+    }
+    fclose(f);
+    return k;
+}
+
+static long file_lines_lost(const char *path)
+{
+    /* without the shim: the last buffered block is lost; count what is
+     * missing after the last complete line compared to a full buffer */
+    FILE *f = fopen(path, "r");
+    long n = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+START_TEST(no_data_loss_500_trials)
+{
+    unsigned seed = 777;
+    char path[] = "/tmp/me-lines-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    int bad = 0, hung = 0;
+    for (int trial = 0; trial < 500; trial++) {
+        struct proc p;
+        char line[32];
+        proc_spawn(&p, true, NULL, prog_path("lines"), path, NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        random_delay(&seed, 3000);
+        proc_kill(&p, SIGTERM);
+        proc_finish(&p, T);
+        hung += p.hung;
+        if (!died_by(&p, SIGTERM) || check_lines(path) < 0)
+            bad++;
+        proc_free(&p);
+    }
+    /* for contrast: the same without the shim loses its last buffer */
+    int lossy = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        struct proc p;
+        char line[32];
+        proc_spawn(&p, false, NULL, prog_path("lines"), path, NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        random_delay(&seed, 3000);
+        proc_kill(&p, SIGTERM);
+        proc_finish(&p, T);
+        lossy += check_lines(path) < 0 || file_lines_lost(path) == 0;
+        proc_free(&p);
+    }
+    fprintf(stderr, "data loss: with the shim %d/500 trials lost or cut a line; "
+                    "without it %d/20 did\n", bad, lossy);
+    unlink(path);
+    ck_assert_int_eq(hung, 0);
+    ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+START_TEST(no_deadlock_500_trials)
+{
+    unsigned seed = 4242;
+    int hangs = 0, wrong = 0, slow = 0;
+    double worst = 0;
+    for (int trial = 0; trial < 500; trial++) {
+        struct proc p;
+        char line[32];
+        proc_spawn(&p, true, NULL, prog_path("busy"), trial % 2 ? "4" : "2", NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        random_delay(&seed, 20000);
+        double t0 = now_s();
+        proc_kill(&p, SIGTERM);
+        proc_finish(&p, 5.0);
+        double took = now_s() - t0;
+        worst = took > worst ? took : worst;
+        if (p.hung)
+            hangs++;
+        else if (!died_by(&p, SIGTERM) || count_of(p.out_buf, "exitfn complete 256\n") != 1)
+            wrong++;
+        else if (took > 1.0)
+            slow++;
+        proc_free(&p);
+    }
+    fprintf(stderr, "deadlock: 500 trials, worst %.3f s\n", worst);
+    ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0, "%d hangs, %d wrong, %d over 1 s", hangs,
+                  wrong, slow);
+}
+END_TEST
+
+START_TEST(signal_storm_while_installing_and_forking)
+{
+    static const char *const env[] = {"MULTIEXIT_SIGNALS=TERM,INT,RTMIN+1", NULL};
+    const int n = 100000;
+    struct proc p;
+    char line[32];
+    proc_spawn(&p, true, env, prog_path("chain"), "storm-fork", NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    union sigval v = {.sival_int = 7};
+    for (int i = 0; i < n; i++)
+        while (sigqueue(p.pid, SIGRTMIN + 1, v) != 0) {
+            ck_assert_int_eq(errno, EAGAIN);
+            sched_yield();
+        }
+    proc_close_stdin(&p);
+    proc_finish(&p, 60);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    char want[64];
+    snprintf(want, sizeof want, "count=%d\n", n);
+    ck_assert_int_eq(count_of(p.out_buf, want), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "exitfn\n"), 1); /* the parent's, once */
+    ck_assert(count_of(p.out_buf, "forked=") == 1 && count_of(p.out_buf, "forked=0\n") == 0);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(fork_storm_sigterm_to_the_group)
+{
+    struct proc p;
+    char line[32];
+    proc_spawn(&p, true, NULL, prog_path("forkstorm"), NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, 60));
+    kill(-p.pid, SIGTERM);
+    proc_finish(&p, 60);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, "shared in "), 201);
+    ck_assert_int_eq(count_of(p.out_buf, "parent private in -1\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "parent private in "), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "child private in "), 200);
+    for (int i = 0; i < 200; i++) {
+        char w[48];
+        snprintf(w, sizeof w, "child private in %d\n", i);
+        ck_assert_msg(count_of(p.out_buf, w) == 1, "%s", w);
+    }
+    proc_free(&p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("stress");
+    TCase *tc = tcase_create("stress");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, no_data_loss_500_trials);
+    tcase_add_test(tc, no_deadlock_500_trials);
+    tcase_add_test(tc, signal_storm_while_installing_and_forking);
+    tcase_add_test(tc, fork_storm_sigterm_to_the_group);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
