@@ -9,7 +9,12 @@
  *     runtime: each has locks of its own), or
  *   - blocked in (or restarting) a system call other than the memory and
  *     process-creation calls made under malloc's or fork's locks, or
- *   - returning from a system call with EINTR, or
+ *   - returning from a system call with EINTR, or from a wait-type call
+ *     (sleeps, poll/select/epoll, wait4, sigsuspend, futex, kill, sigprocmask)
+ *     whose number the wrapper loaded just before the syscall instruction
+ *     (glibc's "mov $NR,%eax; syscall"). Not the return of read or write:
+ *     inside stdio the FILE's pointers are not updated yet, and flushing
+ *     there would write data twice (the data-loss stress test shows it), or
  *   - at the return of the raise()/kill() by which it signalled itself.
  * Otherwise the exit path is deferred and retried (exit_path.c). */
 #include "internal.h"
@@ -116,6 +121,22 @@ static bool under_libc_lock(long nr)
     }
 }
 
+/* System calls that move no data and leave no libc state half updated when
+ * they return. */
+static bool waits_without_data(long nr)
+{
+    switch (nr) {
+    case SYS_pause: case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_poll:
+    case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait:
+    case SYS_epoll_pwait: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait: case SYS_wait4:
+    case SYS_waitid: case SYS_kill: case SYS_tgkill: case SYS_tkill: case SYS_rt_sigprocmask:
+    case SYS_futex: case SYS_sched_yield: case SYS_getpid:
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool me_context_is_safe(const void *ucp, const siginfo_t *info)
 {
 #if defined(__x86_64__)
@@ -132,6 +153,10 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
         return !under_libc_lock(ax); /* blocked and restarting, or about to enter */
     if (pc >= r->lo + 2 && p[-2] == 0x0f && p[-1] == 0x05) {
         if (ax == -EINTR)
+            return true;
+        /* which call just returned, when the wrapper says so */
+        if (pc >= r->lo + 7 && p[-7] == 0xb8 && p[-4] == 0 && p[-3] == 0 &&
+            waits_without_data(p[-6] | (p[-5] << 8)))
             return true;
         if (info && info->si_pid == getpid() &&
             (info->si_code == SI_USER || info->si_code == SI_TKILL || info->si_code == SI_QUEUE))
