@@ -205,6 +205,27 @@ END_TEST
 START_TEST(child_sigint_ignore_option) { sigint_group(true); }
 END_TEST
 
+START_TEST(api_chooses_signals)
+{
+    for (int round = 0; round < 2; round++) {
+        struct proc p;
+        char line[64];
+        proc_spawn(&p, true, NULL, prog_path("forks"), "setsig", NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        proc_kill(&p, round == 0 ? SIGHUP : SIGTERM);
+        proc_finish(&p, T);
+        if (round == 0) { /* HUP is managed now: cleanup, then death by HUP */
+            ck_assert_msg(died_by(&p, SIGHUP), "status: %s", status_str(&p));
+            ck_assert_str_eq(p.out_buf, "bogus=-1\nprivate in parent\n");
+        } else { /* TERM no longer is: killed at once, as without the shim */
+            ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+            ck_assert_str_eq(p.out_buf, "bogus=-1\n");
+        }
+        proc_free(&p);
+    }
+}
+END_TEST
+
 START_TEST(a_million_registrations)
 {
     struct proc p;
@@ -231,6 +252,7 @@ int main(void)
     tcase_add_test(tc, daemon_child_takes_over_private_functions);
     tcase_add_test(tc, ctrl_c_ends_every_process_by_default);
     tcase_add_test(tc, child_sigint_ignore_option);
+    tcase_add_test(tc, api_chooses_signals);
     tcase_add_test(tc, a_million_registrations);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -141,6 +141,18 @@ int main(int argc, char **argv)
         printf("parent goes on\n");
         exit(0);
     }
+    if (strcmp(mode, "setsig") == 0) {
+        /* choose the signals programmatically: HUP instead of TERM,INT */
+        int (*setsig)(const char *) =
+            (int (*)(const char *))dlsym(RTLD_DEFAULT, "multiexit_set_signals");
+        if (!setsig || setsig("hup") != 0)
+            return 3;
+        printf("bogus=%d\n", setsig("HUP,NOPE")); /* refused whole, nothing changes */
+        atexit(priv);
+        ready("ready");
+        for (;;)
+            pause();
+    }
     if (strcmp(mode, "daemon") == 0 && argc > 2) {
         daemon_file = argv[2];
         atexit(to_file);
