@@ -8,8 +8,8 @@
  *         (int (*)(void (*)(void *), void *, int))dlsym(RTLD_DEFAULT, "multiexit_register");
  *     if (reg) reg(cleanup, NULL, MULTIEXIT_SHARED); else atexit(cleanup_noarg);
  */
-#ifndef MULTIEXIT_H
-#define MULTIEXIT_H
+#ifndef MULTI_EXIT_PUBLIC_H
+#define MULTI_EXIT_PUBLIC_H
 
 #ifdef __cplusplus
 extern "C" {

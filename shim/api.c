@@ -41,4 +41,4 @@ ME_EXPORT int multiexit_set_signals(const char *spec)
     return 0;
 }
 
-ME_EXPORT const char *multiexit_version(void) { return MULTIEXIT_VERSION_STRING; }
+ME_EXPORT const char *multiexit_version(void) { return ME_VERSION_STRING; }

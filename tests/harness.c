@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <check.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -286,4 +288,15 @@ bool proc_wait_syscall(struct proc *p, int nr, double timeout)
             return false;
         sched_yield();
     }
+}
+
+int run_suite(Suite *s, bool fork_each_test)
+{
+    SRunner *sr = srunner_create(s);
+    if (!fork_each_test)
+        srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
 }

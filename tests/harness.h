@@ -50,6 +50,10 @@ void proc_free(struct proc *p);
  * false if it exits or the timeout passes first. */
 bool proc_wait_syscall(struct proc *p, int nr, double timeout);
 
+struct Suite;
+/* Runs a Check suite (Check's own summary line), returns main's status. */
+int run_suite(struct Suite *s, bool fork_each_test);
+
 /* Count of non-overlapping occurrences of needle in hay. */
 int count_of(const char *hay, const char *needle);
 double now_s(void);

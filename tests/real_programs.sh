@@ -80,7 +80,7 @@ public class Hook {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("shutdown hook ran")));
         System.out.println("ready");
         System.out.flush();
-        Thread.sleep(60000);
+        Thread.currentThread().join(); // waits until killed
     }
 }
 JAVA
@@ -105,7 +105,7 @@ coreutils)
     need tail
     for how in bare with; do
         r=$(SYSCALL=230 term_status $how sleep 30)   # clock_nanosleep
-        [ "$r" = "status=143" ] || fail "sleep ($how): $r"
+        [ "$r" = "status=143" ] || fail "the sleep command, $how: $r"
         r=$(SYSCALL=230 term_status $how tail -f /dev/null)   # polls /dev/null with a sleep
         [ "$r" = "status=143" ] || fail "tail -f ($how): $r"
         echo "$how: sleep and tail -f die by SIGTERM (143)"

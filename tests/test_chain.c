@@ -296,9 +296,5 @@ int main(void)
     tcase_add_test(tc, vfork_child_cannot_change_the_parents_view);
     tcase_add_test(tc, system_and_abort_unchanged);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s, true);
 }

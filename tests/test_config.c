@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "me_config.h"
 
 static char diag_text[8192];
@@ -257,9 +258,5 @@ int main(void)
     tcase_add_test(tc, load_whole_config);
     tcase_add_test(tc, names_and_defaults);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s, true);
 }

@@ -255,9 +255,5 @@ int main(void)
     tcase_add_test(tc, api_chooses_signals);
     tcase_add_test(tc, a_million_registrations);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s, true);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exitfns.h"
+#include "harness.h"
 #include "sigchain.h"
 
 #define SIG 10
@@ -161,10 +162,5 @@ int main(void)
     tcase_add_test(tc, chain_rules);
     tcase_add_test(tc, exit_records_concurrent_registration_and_ownership);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK); /* one process: the records accumulate */
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s, false);
 }

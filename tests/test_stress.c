@@ -185,9 +185,5 @@ int main(void)
     tcase_add_test(tc, signal_storm_while_installing_and_forking);
     tcase_add_test(tc, fork_storm_sigterm_to_the_group);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s, true);
 }

@@ -210,9 +210,5 @@ int main(void)
     tcase_add_test(tc, installed_prefix_finds_its_own_library);
     tcase_add_test(tc, static_binary_warning);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s, true);
 }
