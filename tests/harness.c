@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -70,6 +71,9 @@ void proc_spawnv(struct proc *p, bool preload, const char *const *env, char *con
             if (s != SIGKILL && s != SIGSTOP)
                 signal(s, SIG_DFL);
         unsetenv("LD_PRELOAD");
+        /* no core files from tests that kill with SIGQUIT/SIGABRT */
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
         for (const char *const *e = env; e && *e; e++)
             putenv((char *)*e);
         /* ME_TEST_PRELOAD_FIRST: a sanitizer runtime that must come first

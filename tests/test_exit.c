@@ -102,6 +102,35 @@ START_TEST(signals_variable_chooses_signals)
 }
 END_TEST
 
+/* Managed signals whose default is to stop or to be ignored keep that
+ * default; one whose default dumps core still dies by it after cleanup. */
+START_TEST(non_terminating_defaults_are_kept)
+{
+    static const char *const env[] = {"MULTIEXIT_SIGNALS=TERM,TSTP,CHLD,WINCH,QUIT", NULL};
+    struct proc p;
+    char line[64];
+    int st;
+    proc_spawn(&p, true, env, prog_path("chain"), "plain", NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTSTP);
+    ck_assert_int_eq(waitpid(p.pid, &st, WUNTRACED), p.pid);
+    ck_assert_msg(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP, "not stopped by SIGTSTP: %#x", st);
+    proc_kill(&p, SIGCONT);
+    static const int ignored[] = {SIGWINCH, SIGCHLD}; /* ignored by default */
+    for (int i = 0; i < 2; i++) {
+        proc_kill(&p, ignored[i]);
+        proc_send(&p, "x"); /* answered only once the signal was handled */
+        ck_assert_msg(proc_wait_ready(&p, line, sizeof line, T), "signal %d ended it", ignored[i]);
+        ck_assert_str_eq(line, "alive");
+    }
+    proc_kill(&p, SIGQUIT); /* terminates (with a core where allowed): cleanup first */
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGQUIT), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "exitfn\n");
+    proc_free(&p);
+}
+END_TEST
+
 START_TEST(ignored_sigterm_is_survived)
 {
     struct proc p;
@@ -363,6 +392,7 @@ static Suite *suite(void)
     tcase_add_test(tc, cxx_static_destructors_run);
     tcase_add_test(tc, sigint_runs_everything);
     tcase_add_test(tc, signals_variable_chooses_signals);
+    tcase_add_test(tc, non_terminating_defaults_are_kept);
     tcase_add_test(tc, ignored_sigterm_is_survived);
     tcase_add_test(tc, inherited_ignore_is_kept);
     tcase_add_test(tc, repeated_signals_run_once);

@@ -192,6 +192,8 @@ int main(int argc, char **argv)
     atexit(exitfn);
     setvbuf(stdout, NULL, _IOLBF, 0);
 
+    if (strcmp(mode, "plain") == 0)
+        serve(); /* no handler at all: every signal has its default */
     if (strcmp(mode, "two") == 0) {
         comp1_install(0);
         struct sigaction sa;
