@@ -1,6 +1,9 @@
 #include "sigchain.h"
 
 #include <sched.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -22,6 +25,70 @@ struct slot {
 
 /* Static and untouched until a signal is first installed: costs no RSS. */
 static struct slot slots[ME_CHAIN_NSIG];
+
+/* What this thread holds right now: a pinned snapshot, a slot being built.
+ * A handler that siglongjmps out of a sigaction it interrupted abandons
+ * these; left alone they would exhaust the pool and the next sigaction would
+ * spin for ever. A live operation is always at a higher stack address than
+ * anything nested inside a handler on top of it, so on entry every record at
+ * the same or a lower address belongs to an abandoned call: release it.
+ * Initial-exec TLS: no allocation, safe in a signal handler. */
+#define INFLIGHT_MAX 16
+static __thread struct inflight {
+    uintptr_t mark; /* stack address of the operation's frame */
+    struct snap *pinned, *building;
+} inflight[INFLIGHT_MAX] __attribute__((tls_model("initial-exec")));
+static __thread unsigned n_inflight __attribute__((tls_model("initial-exec")));
+
+/* Marks are comparable only on the same stack: a handler may run on a
+ * sigaltstack anywhere in memory. From the alternate stack, a record on the
+ * main stack is a live caller; from the main stack, a record on the
+ * alternate stack can only be left over (no code runs on the main stack on
+ * top of a handler running on the alternate one, except after a jump out). */
+bool me_chain_mark_abandoned(uintptr_t rec, uintptr_t mark)
+{
+    stack_t ss;
+    if (syscall(SYS_sigaltstack, NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE)) {
+        uintptr_t lo = (uintptr_t)ss.ss_sp, hi = lo + ss.ss_size;
+        bool rec_alt = rec >= lo && rec < hi, cur_alt = mark >= lo && mark < hi;
+        if (rec_alt != cur_alt)
+            return rec_alt;
+    }
+    return rec <= mark;
+}
+
+static void reclaim_abandoned(uintptr_t mark)
+{
+    while (n_inflight > 0) {
+        unsigned top = n_inflight - 1;
+        if (top < INFLIGHT_MAX && !me_chain_mark_abandoned(inflight[top].mark, mark))
+            break; /* a live caller below us on the stack */
+        if (top < INFLIGHT_MAX) {
+            if (inflight[top].pinned)
+                atomic_fetch_sub(&inflight[top].pinned->readers, 1);
+            if (inflight[top].building)
+                atomic_store(&inflight[top].building->building, 0);
+        }
+        n_inflight--;
+    }
+}
+
+static struct inflight *inflight_push(uintptr_t mark)
+{
+    reclaim_abandoned(mark);
+    unsigned i = n_inflight++;
+    if (i >= INFLIGHT_MAX)
+        return NULL; /* too deep to track: not expected, only not reclaimable */
+    inflight[i].mark = mark;
+    inflight[i].pinned = inflight[i].building = NULL;
+    return &inflight[i];
+}
+
+static void inflight_pop(void)
+{
+    if (n_inflight > 0)
+        n_inflight--;
+}
 
 static struct slot *slot_of(int sig) { return &slots[sig]; }
 
@@ -64,12 +131,20 @@ void me_chain_set_initial(int sig, const struct me_handler *disp)
 
 static void read_into(struct slot *s, struct me_chain_view *view)
 {
+    char here;
+    struct inflight *f = inflight_push((uintptr_t)&here);
     struct snap *p = pin(s);
+    if (f)
+        f->pinned = p;
     if (p) {
         copy_view(view, &p->v);
+        if (f)
+            f->pinned = NULL; /* forget before releasing: never released twice */
         unpin(p);
+        inflight_pop();
         return;
     }
+    inflight_pop();
     view->gen = 0;
     view->disp = s->initial;
     view->n = 0;
@@ -84,14 +159,22 @@ void me_chain_read(int sig, struct me_chain_view *view) { read_into(slot_of(sig)
 void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
 {
     struct slot *s = slot_of(sig);
+    char here;
+    struct inflight *f = inflight_push((uintptr_t)&here);
     struct snap *p = pin(s);
+    if (f)
+        f->pinned = p;
     if (p) {
         *disp = p->v.disp;
         if (gen)
             *gen = p->v.gen;
+        if (f)
+            f->pinned = NULL; /* forget before releasing: never released twice */
         unpin(p);
+        inflight_pop();
         return;
     }
+    inflight_pop();
     *disp = s->initial;
     if (gen)
         *gen = 0;
@@ -126,9 +209,15 @@ static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler
                    bool *overflowed)
 {
     struct slot *s = slot_of(sig);
+    char here;
+    struct inflight *f = inflight_push((uintptr_t)&here);
     for (;;) {
         struct snap *old = pin(s);
+        if (f)
+            f->pinned = old;
         struct snap *nw = take_free(s);
+        if (f)
+            f->building = nw;
         if (old)
             copy_view(&nw->v, &old->v);
         else
@@ -141,10 +230,14 @@ static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler
          * published again in between (ABA). */
         struct snap *expect = old;
         bool won = atomic_compare_exchange_strong(&s->cur, &expect, nw);
+        if (f)
+            f->pinned = f->building = NULL;
         unpin(old);
         atomic_store(&nw->building, 0);
-        if (won)
+        if (won) {
+            inflight_pop();
             return;
+        }
         /* Another writer (maybe a handler that interrupted us) won: redo. */
     }
 }

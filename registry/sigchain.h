@@ -53,4 +53,8 @@ void me_chain_set_disp_flags(int sig, uint32_t set, uint32_t clear, struct me_ha
  * disposition, the disposition becomes SIG_DFL (flags kept, as the kernel). */
 void me_chain_reset_once(int sig, void *fn);
 
+/* For other per-thread "in progress" flags: was the operation that recorded
+ * stack address rec abandoned (by a handler jumping out), seen from mark? */
+bool me_chain_mark_abandoned(uintptr_t rec, uintptr_t mark);
+
 #endif

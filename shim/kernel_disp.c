@@ -11,6 +11,8 @@
 
 #include "../registry/sigchain.h"
 
+#include <stdint.h>
+
 enum kkind { K_DISPATCH, K_IGN, K_DFL };
 
 struct kkey {
@@ -20,10 +22,14 @@ struct kkey {
 };
 
 static struct {
-    atomic_flag busy;
+    _Atomic uintptr_t owner; /* the syncing thread's token, 0 = free */
+    uintptr_t mark;          /* its stack address */
     bool valid;
     struct kkey applied;
 } kst[ME_CHAIN_NSIG];
+
+/* A per-thread token: the address of a thread-local variable. */
+static __thread char thread_token __attribute__((tls_model("initial-exec")));
 
 #define PASS_FLAGS (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT)
 
@@ -81,12 +87,27 @@ uint64_t me_kernel_mask(int sig, bool *nodefer)
     return kst[sig].applied.mask;
 }
 
+/* True when this thread may apply now. Whoever else holds it (another
+ * thread, or the code this handler interrupted) re-checks the generation
+ * after releasing it; a holder that a handler jumped out of is taken over. */
+static bool sync_acquire(int sig, uintptr_t here)
+{
+    uintptr_t self = (uintptr_t)&thread_token, seen = 0;
+    if (atomic_compare_exchange_strong(&kst[sig].owner, &seen, self)) {
+        kst[sig].mark = here;
+        return true;
+    }
+    if (seen != self || !me_chain_mark_abandoned(kst[sig].mark, here))
+        return false;
+    kst[sig].mark = here;
+    return true;
+}
+
 void me_kernel_sync(int sig)
 {
+    char here;
     for (;;) {
-        /* Whoever holds this (another thread, or the code this handler
-         * interrupted) re-checks the generation after releasing it. */
-        if (atomic_flag_test_and_set(&kst[sig].busy))
+        if (!sync_acquire(sig, (uintptr_t)&here))
             return;
         struct kkey k;
         uint64_t gen = desired(sig, &k);
@@ -95,7 +116,7 @@ void me_kernel_sync(int sig)
             kst[sig].applied = k;
             kst[sig].valid = true;
         }
-        atomic_flag_clear(&kst[sig].busy);
+        atomic_store(&kst[sig].owner, 0);
         struct me_handler d;
         uint64_t now;
         me_chain_disposition(sig, &d, &now);

@@ -2,6 +2,7 @@
  * Bounded in count and time; every wait has a deadline. */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -153,6 +154,31 @@ START_TEST(signal_storm_while_installing_and_forking)
 }
 END_TEST
 
+/* Handlers that siglongjmp out of a sigaction they interrupted must not
+ * leave the shim's state stuck (a hang at the next sigaction). */
+START_TEST(longjmp_out_of_interrupted_sigaction)
+{
+    struct proc p;
+    char line[32];
+    proc_spawn(&p, true, NULL, prog_path("longjmp_loop"), NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    int sent = 0;
+    for (; sent < 20000; sent++) {
+        kill(p.pid, SIGINT);
+        char j;
+        struct pollfd pf = {p.ready, POLLIN, 0};
+        /* a stuck sigaction (leaked state) shows up as no answer */
+        ck_assert_msg(poll(&pf, 1, 10000) == 1 && read(p.ready, &j, 1) == 1,
+                      "no jump after SIGINT %d", sent + 1);
+    }
+    proc_close_stdin(&p);
+    proc_finish(&p, 30);
+    ck_assert_msg(exited_with(&p, 0), "%s after %d SIGINTs", status_str(&p), sent);
+    ck_assert_int_eq(count_of(p.out_buf, "jumps=20000\n"), 1);
+    proc_free(&p);
+}
+END_TEST
+
 START_TEST(fork_storm_sigterm_to_the_group)
 {
     struct proc p;
@@ -183,6 +209,7 @@ int main(void)
     tcase_add_test(tc, no_data_loss_500_trials);
     tcase_add_test(tc, no_deadlock_500_trials);
     tcase_add_test(tc, signal_storm_while_installing_and_forking);
+    tcase_add_test(tc, longjmp_out_of_interrupted_sigaction);
     tcase_add_test(tc, fork_storm_sigterm_to_the_group);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
