@@ -131,8 +131,8 @@ void me_chain_set_initial(int sig, const struct me_handler *disp)
 
 static void read_into(struct slot *s, struct me_chain_view *view)
 {
-    char here;
-    struct inflight *f = inflight_push((uintptr_t)&here);
+    /* the frame's address, only ever compared as a number */
+    struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
     struct snap *p = pin(s);
     if (f)
         f->pinned = p;
@@ -159,8 +159,8 @@ void me_chain_read(int sig, struct me_chain_view *view) { read_into(slot_of(sig)
 void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
 {
     struct slot *s = slot_of(sig);
-    char here;
-    struct inflight *f = inflight_push((uintptr_t)&here);
+    /* the frame's address, only ever compared as a number */
+    struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
     struct snap *p = pin(s);
     if (f)
         f->pinned = p;
@@ -209,8 +209,8 @@ static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler
                    bool *overflowed)
 {
     struct slot *s = slot_of(sig);
-    char here;
-    struct inflight *f = inflight_push((uintptr_t)&here);
+    /* the frame's address, only ever compared as a number */
+    struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
     for (;;) {
         struct snap *old = pin(s);
         if (f)

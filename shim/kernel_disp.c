@@ -105,9 +105,9 @@ static bool sync_acquire(int sig, uintptr_t here)
 
 void me_kernel_sync(int sig)
 {
-    char here;
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0); /* compared as a number */
     for (;;) {
-        if (!sync_acquire(sig, (uintptr_t)&here))
+        if (!sync_acquire(sig, here))
             return;
         struct kkey k;
         uint64_t gen = desired(sig, &k);
