@@ -13,8 +13,6 @@
 
 #include "../registry/sigchain.h"
 
-uint64_t me_kernel_mask(int sig, bool *nodefer);
-
 /* glibc's own signals (cancellation, setxid) must never be blocked. */
 #define LIBC_PRIVATE (ME_SIGBIT(32) | ME_SIGBIT(33))
 

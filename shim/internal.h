@@ -71,6 +71,9 @@ void me_kernel_sync(int sig);
 void me_kernel_take_over(int sig);
 void me_set_managed(me_sigmask want);
 void me_dispatch(int sig, siginfo_t *info, void *uc);
+/* What the kernel blocks on entry to the dispatcher besides the interrupted
+ * mask (racy against a concurrent install: only to skip a sigprocmask). */
+uint64_t me_kernel_mask(int sig, bool *nodefer);
 
 /* ---- signal family helpers (signal_family.c) ---- */
 int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old);

@@ -76,8 +76,6 @@ static void apply(int sig, const struct kkey *k)
     me_real.sigaction(sig, &ka, NULL);
 }
 
-uint64_t me_kernel_mask(int sig, bool *nodefer);
-
 /* What the kernel blocked on entry to the dispatcher, besides the
  * interrupted mask. Racy against a concurrent install; used only to skip a
  * redundant sigprocmask. */

@@ -304,3 +304,36 @@ int run_suite(Suite *s, bool fork_each_test)
     srunner_free(sr);
     return failed ? 1 : 0;
 }
+
+void random_delay(unsigned *seed, long max_us)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    struct timespec ts = {0, (long)((*seed >> 8) % (unsigned long)max_us) * 1000L};
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+void busy_trials(int trials, unsigned seed, int *hangs, int *wrong, int *slow, double *worst)
+{
+    *hangs = *wrong = *slow = 0;
+    *worst = 0;
+    for (int trial = 0; trial < trials; trial++) {
+        struct proc p;
+        char line[32];
+        proc_spawn(&p, true, NULL, prog_path("busy"), trial % 2 ? "4" : "2", NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, 10.0));
+        random_delay(&seed, 20000);
+        double t0 = now_s();
+        proc_kill(&p, SIGTERM);
+        proc_finish(&p, 5.0);
+        double took = now_s() - t0;
+        if (took > *worst)
+            *worst = took;
+        if (p.hung)
+            (*hangs)++;
+        else if (!died_by(&p, SIGTERM) || count_of(p.out_buf, "exitfn complete 256\n") != 1)
+            (*wrong)++;
+        else if (took > 1.0)
+            (*slow)++;
+        proc_free(&p);
+    }
+}

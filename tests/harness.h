@@ -50,6 +50,17 @@ void proc_free(struct proc *p);
  * false if it exits or the timeout passes first. */
 bool proc_wait_syscall(struct proc *p, int nr, double timeout);
 
+/* Sleeps a pseudo-random time below max_us: a sampling delay to hit
+ * random moments, not synchronisation. */
+void random_delay(unsigned *seed, long max_us);
+
+/* Deadlock safety: `trials` runs of progs/busy (threads busy in malloc,
+ * free and stdio; an exit function that allocates and prints), each sent
+ * SIGTERM at a random moment. Counts hangs, wrong endings (not death by
+ * SIGTERM with the exit function's output complete) and ends slower than
+ * 1 s; *worst is the slowest end in seconds. */
+void busy_trials(int trials, unsigned seed, int *hangs, int *wrong, int *slow, double *worst);
+
 struct Suite;
 /* Runs a Check suite (Check's own summary line), returns main's status. */
 int run_suite(struct Suite *s, bool fork_each_test);

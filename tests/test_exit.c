@@ -321,40 +321,11 @@ START_TEST(shell_sees_143)
 }
 END_TEST
 
-/* Random moment: a sampling delay, not synchronisation (the program has
- * already said it is ready). */
-static void random_delay(unsigned *seed, long max_us)
-{
-    *seed = *seed * 1103515245u + 12345u;
-    struct timespec ts = {0, (long)((*seed >> 8) % (unsigned long)max_us) * 1000L};
-    clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
-}
-
 START_TEST(no_deadlock_when_interrupting_malloc_and_stdio)
 {
-    unsigned seed = 12345;
-    int hangs = 0, wrong = 0, slow = 0;
-    double worst = 0;
-    for (int trial = 0; trial < 200; trial++) {
-        struct proc p;
-        char line[64];
-        proc_spawn(&p, true, NULL, prog_path("busy"), "3", NULL);
-        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
-        random_delay(&seed, 20000);
-        double t0 = now_s();
-        proc_kill(&p, SIGTERM);
-        proc_finish(&p, 5.0);
-        double took = now_s() - t0;
-        if (took > worst)
-            worst = took;
-        if (p.hung)
-            hangs++;
-        else if (!died_by(&p, SIGTERM) || count_of(p.out_buf, "exitfn complete 256\n") != 1)
-            wrong++;
-        else if (took > 1.0)
-            slow++;
-        proc_free(&p);
-    }
+    int hangs, wrong, slow;
+    double worst;
+    busy_trials(200, 12345, &hangs, &wrong, &slow, &worst);
     ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0,
                   "200 trials: %d hangs, %d wrong, %d slower than 1 s (worst %.3f s)", hangs,
                   wrong, slow, worst);

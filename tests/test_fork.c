@@ -185,10 +185,7 @@ static void sigint_group(bool ignore)
     kill(-p.pid, SIGINT); /* Ctrl+C: the whole process group */
     if (ignore) {
         /* the child ignored it; the parent cleaned up and died */
-        int fd = (int)syscall(SYS_pidfd_open, p.pid, 0);
-        struct pollfd pf = {fd, POLLIN, 0};
-        ck_assert(poll(&pf, 1, (int)(T * 1000)) == 1);
-        close(fd);
+        wait_gone(p.pid);
         ck_assert_int_eq(kill(child, 0), 0); /* still running */
         kill(child, SIGTERM);
     }
