@@ -122,7 +122,7 @@ static void append(char *dst, size_t cap, const char *src, size_t srclen)
         return;
     if (srclen > cap - 1 - cur)
         srclen = cap - 1 - cur;
-    memcpy(dst + cur, src, srclen);
+    memmove(dst + cur, src, srclen); /* no memcpy@GLIBC_2.14 in the shim */
     dst[cur + srclen] = '\0';
 }
 

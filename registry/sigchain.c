@@ -116,7 +116,9 @@ static void copy_view(struct me_chain_view *dst, const struct me_chain_view *src
     dst->gen = src->gen;
     dst->disp = src->disp;
     dst->n = src->n;
-    memcpy(dst->h, src->h, src->n * sizeof src->h[0]);
+    /* memmove, not memcpy: memcpy@GLIBC_2.14 would add one more symbol
+     * version for the dynamic linker to check at every process start */
+    memmove(dst->h, src->h, src->n * sizeof src->h[0]);
 }
 
 void me_chain_set_initial(int sig, const struct me_handler *disp)

@@ -9,6 +9,7 @@
  *   - exit() in a vfork child, which shares its parent's memory: walking
  *     glibc's list there would run (and free) the parent's entries. */
 #include "internal.h"
+#include "sys.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,6 @@ void me_fork_child(void)
 
 void me_vfork_child_exit(int status)
 {
-    me_exitfns_run_shared(getpid(), status);
+    me_exitfns_run_shared(me_sys_getpid(), status);
     _exit(status);
 }

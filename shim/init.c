@@ -3,13 +3,14 @@
  * call sigaction or __cxa_atexit before ours runs). */
 #include "internal.h"
 
-#include <pthread.h>
+#include <link.h>
 #include <sched.h>
 #include <stdatomic.h>
-#include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+#include "elf_symbols.h"
+#include "sys.h"
 
 struct me_config me_cfg;
 _Atomic me_sigmask me_managed;
@@ -18,7 +19,7 @@ static _Atomic pid_t init_tid;
 
 static volatile pid_t *pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
 
-pid_t me_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+pid_t me_gettid(void) { return me_sys_gettid(); }
 
 pid_t me_pid(void)
 {
@@ -26,11 +27,11 @@ pid_t me_pid(void)
         pid_t p = *pid_cache;
         if (__builtin_expect(p != 0, 1))
             return p;
-        p = getpid();
+        p = me_sys_getpid();
         *pid_cache = p;
         return p;
     }
-    return getpid(); /* kernel without MADV_WIPEONFORK (< 4.14): always ask */
+    return me_sys_getpid(); /* kernel without MADV_WIPEONFORK (< 4.14): always ask */
 }
 
 bool me_in_vfork_child(void)
@@ -38,37 +39,108 @@ bool me_in_vfork_child(void)
     /* A forked child sees the page zeroed; a vfork child (CLONE_VM) sees its
      * parent's pid. Read it raw: filling it here would write the child's
      * pid into the parent's memory. */
-    return pid_cache && *pid_cache != 0 && *pid_cache != getpid();
+    return pid_cache && *pid_cache != 0 && *pid_cache != me_sys_getpid();
 }
 
 static void init_pid_cache(void)
 {
-    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED)
+    long page = me_sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page < 0 && page > -4096)
         return;
-    if (madvise(page, 4096, MADV_WIPEONFORK) != 0) {
-        munmap(page, 4096);
+    if (me_sys(SYS_madvise, page, 4096, MADV_WIPEONFORK) != 0) {
+        me_sys(SYS_munmap, page, 4096);
         return;
     }
-    pid_cache = page;
+    pid_cache = (volatile pid_t *)page;
     me_pid(); /* primed, so that a vfork child never fills it */
+}
+
+/* One walk over the loaded objects serves symbol resolution and the
+ * safe-point guard. Load order is the global lookup order for everything
+ * loaded at start-up; "after self" is what RTLD_NEXT searches. */
+extern const char __ehdr_start[]; /* this library's ELF header, at its load bias */
+static const char *const me_self_ehdr = __ehdr_start;
+
+static int visit_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    bool *after_self = arg, defines_malloc = false;
+    struct me_elf_object o;
+    (void)size;
+    bool self = info->dlpi_addr == (uintptr_t)__ehdr_start;
+    const char *n = info->dlpi_name ? info->dlpi_name : "";
+    bool vdso = n[0] == 'l' && n[1] == 'i' && n[2] == 'n' && n[3] == 'u' && n[4] == 'x' &&
+                n[5] == '-'; /* linux-vdso.so.1, linux-gate.so.1: nothing to find or guard */
+    if (vdso)
+        return 0;
+    if (!self && !me_real_all_found() && me_elf_open(&o, info))
+        me_real_visit(&o, *after_self, &defines_malloc);
+    me_safepoint_visit(info, self || defines_malloc);
+    if (self)
+        *after_self = true;
+    return 0;
+}
+
+/* secure_getenv without libc: the MULTIEXIT_ variables are few, so one pass
+ * over the environment keeps them and the parser's lookups search those. */
+#define ME_MAX_VARS 16
+static const char *me_vars[ME_MAX_VARS];
+static int me_nvars;
+
+/* The environment as glibc hands it to constructors; NULL when another
+ * library's constructor made us initialise before ours ran. */
+static char **ctor_envp;
+
+static void collect_vars(void)
+{
+    char **env = ctor_envp;
+    if (!env) {
+        char ***environ_p = me_real_global("environ");
+        env = environ_p ? *environ_p : NULL;
+    }
+    /* AT_SECURE: setuid/setgid/capabilities; such a program gets the defaults */
+    if (!env || (me_real.getauxval && me_real.getauxval(AT_SECURE)))
+        return;
+    static const char prefix[] = "MULTIEXIT_";
+    for (; *env && me_nvars < ME_MAX_VARS; env++) {
+        size_t i = 0;
+        while (i < sizeof prefix - 1 && (*env)[i] == prefix[i])
+            i++;
+        if (i == sizeof prefix - 1)
+            me_vars[me_nvars++] = *env;
+    }
+}
+
+static const char *var(const char *name)
+{
+    for (int k = 0; k < me_nvars; k++) {
+        const char *a = me_vars[k], *b = name;
+        while (*b && *a == *b)
+            a++, b++;
+        if (!*b && *a == '=')
+            return a + 1;
+    }
+    return NULL;
 }
 
 static void do_init(void)
 {
-    me_real_resolve();
+    bool after_self = false;
+    dl_iterate_phdr(visit_object, &after_self);
+    me_real_finish();
     init_pid_cache();
-    /* secure_getenv: a setuid program gets the defaults. */
-    me_config_load(&me_cfg, (me_getenv_fn)secure_getenv, me_diag_stderr, NULL);
-    me_safepoint_init();
+    collect_vars();
+    me_config_load(&me_cfg, var, me_diag_stderr, NULL);
     /* Registered before anything else can be: runs after every other exit
      * function and destructor, just before glibc's own stdio flush. */
     me_real.cxa_atexit(me_exit_final_hook, NULL, NULL);
-    pthread_atfork(NULL, NULL, me_fork_child);
+    /* pthread_atfork, without the lazy binding of its libc entry point; the
+     * handle names this object (the library is linked without crtbeginS.o,
+     * which would define __dso_handle, and is never unloaded) */
+    if (me_real.register_atfork)
+        me_real.register_atfork(NULL, NULL, me_fork_child, (void *)me_self_ehdr);
     atomic_store(&me_managed, me_cfg.signals);
-    for (int sig = 1; sig <= ME_MAXSIG; sig++)
-        if (me_cfg.signals & ME_SIGBIT(sig))
-            me_kernel_take_over(sig);
+    for (me_sigmask m = me_cfg.signals; m; m &= m - 1)
+        me_kernel_take_over(__builtin_ctzll(m) + 1);
 }
 
 void me_init_slow(void)
@@ -86,4 +158,12 @@ void me_init_slow(void)
         sched_yield();
 }
 
-__attribute__((constructor)) static void me_constructor(void) { me_ensure_init(); }
+/* glibc calls ELF constructors with (argc, argv, envp). */
+__attribute__((constructor)) static void me_constructor(int argc, char **argv, char **envp)
+{
+    (void)argc;
+    (void)argv;
+    ctor_envp = envp;
+    me_ensure_init();
+    ctor_envp = NULL;
+}

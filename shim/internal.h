@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -18,8 +19,7 @@
 #define ME_EXPORT __attribute__((visibility("default")))
 
 /* ---- real functions (real.c) ---- */
-/* Resolved at init: everything the exit path may call from a signal handler,
- * where dlsym is not safe. */
+/* Resolved at init: the exit path may need them in a signal handler. */
 struct me_real {
     int (*sigaction)(int, const struct sigaction *, struct sigaction *);
     int (*cxa_atexit)(void (*)(void *), void *, void *);
@@ -28,16 +28,27 @@ struct me_real {
     void (*abort)(void) __attribute__((noreturn));
     int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                            void (*)(void), void (*)(void), void *);
+    int (*register_atfork)(void (*)(void), void (*)(void), void (*)(void), void *);
+    unsigned long (*getauxval)(unsigned long);
+    void *(*malloc)(size_t); /* the malloc the program uses, whoever defines it */
 };
 extern struct me_real me_real;
-void me_real_resolve(void);
-/* Resolved on first use (never needed in a handler). */
+struct me_elf_object;
+/* Called for every loaded object in load order; *defines_malloc is set for
+ * the object that provides the program's malloc. */
+void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_malloc);
+bool me_real_all_found(void);
+/* dlsym for whatever the walk left unresolved. */
+void me_real_finish(void);
+/* Functions never needed in a handler, resolved on first use. */
 void *me_real_lazy(void **slot, const char *name);
 #define ME_REAL_LAZY(type, name)                                                               \
     ({                                                                                         \
         static void *slot_;                                                                    \
         (type)(__atomic_load_n(&slot_, __ATOMIC_ACQUIRE) ? slot_ : me_real_lazy(&slot_, name)); \
     })
+/* dlsym(RTLD_DEFAULT, name): an ordinary reference's binding */
+void *me_real_global(const char *name);
 
 /* ---- init and configuration (init.c) ---- */
 extern struct me_config me_cfg;
@@ -69,6 +80,7 @@ void me_diag_stderr(void *ctx, const char *line);
 /* ---- kernel-level disposition (kernel_disp.c) ---- */
 void me_kernel_sync(int sig);
 void me_kernel_take_over(int sig);
+void *me_kernel_restorer(void);
 void me_set_managed(me_sigmask want);
 void me_dispatch(int sig, siginfo_t *info, void *uc);
 /* What the kernel blocks on entry to the dispatcher besides the interrupted
@@ -104,7 +116,10 @@ bool me_in_vfork_child(void);
 void me_vfork_child_exit(int status) __attribute__((noreturn));
 
 /* ---- deciding where the exit may run (safepoint.c) ---- */
-void me_safepoint_init(void);
+struct dl_phdr_info;
+/* Called for every loaded object at init: guards the executable segments
+ * of libc, the dynamic linker etc., and of objects the caller names. */
+void me_safepoint_visit(const struct dl_phdr_info *info, bool guard);
 bool me_context_is_safe(const void *uc, const siginfo_t *info);
 
 #endif

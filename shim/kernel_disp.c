@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../registry/sigchain.h"
+#include "sys.h"
 
 #include <stdint.h>
 
@@ -123,22 +124,61 @@ void me_kernel_sync(int sig)
     }
 }
 
+/* The kernel's disposition. A raw query on x86-64 (where the kernel's
+ * struct is known): this runs for each managed signal at every start. */
+static int query(int sig, struct me_handler *h, void **restorer)
+{
+#if defined(__x86_64__)
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        uint64_t mask;
+    } k;
+    if (me_sys(SYS_rt_sigaction, sig, 0, &k, sizeof k.mask) != 0)
+        return -1;
+    h->fn = k.handler;
+    h->flags = (uint32_t)k.flags;
+    h->mask = k.mask;
+    *restorer = k.restorer;
+#else
+    struct sigaction cur;
+    if (me_real.sigaction(sig, NULL, &cur) != 0)
+        return -1;
+    h->fn = (void *)cur.sa_handler;
+    h->flags = (uint32_t)cur.sa_flags;
+    memcpy(&h->mask, &cur.sa_mask, sizeof h->mask);
+    *restorer = (void *)cur.sa_restorer;
+#endif
+    return 0;
+}
+
 void me_kernel_take_over(int sig)
 {
-    struct sigaction cur;
     struct me_handler init;
-    if (me_real.sigaction(sig, NULL, &cur) != 0)
+    void *restorer;
+    if (query(sig, &init, &restorer) != 0)
         return;
-    init.fn = (void *)cur.sa_handler;
-    init.flags = (uint32_t)cur.sa_flags;
-    memcpy(&init.mask, &cur.sa_mask, sizeof init.mask);
-    if (cur.sa_restorer && !me_restorer)
-        me_restorer = (void *)cur.sa_restorer;
+    if (restorer && !me_restorer)
+        me_restorer = restorer;
     me_chain_set_initial(sig, &init);
     kst[sig].valid = false;
     me_kernel_sync(sig);
-    if (!me_restorer && me_real.sigaction(sig, NULL, &cur) == 0)
-        me_restorer = (void *)cur.sa_restorer;
+}
+
+/* glibc's signal-return trampoline, as the kernel reports it in
+ * sa_restorer: learnt from the first handler glibc installed for us, when
+ * the program first asks (not at start-up, where it would cost a query). */
+void *me_kernel_restorer(void)
+{
+    for (int sig = 1; !me_restorer && sig < ME_CHAIN_NSIG; sig++) {
+        struct me_handler h;
+        void *restorer;
+        if (kst[sig].valid && kst[sig].applied.kind == K_DISPATCH &&
+            query(sig, &h, &restorer) == 0 && h.fn == (void *)me_dispatch)
+            me_restorer = restorer;
+    }
+    return me_restorer;
 }
 
 /* Hands a signal back to libc: the kernel gets the program's disposition

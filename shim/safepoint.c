@@ -18,6 +18,7 @@
  *   - at the return of the raise()/kill() by which it signalled itself.
  * Otherwise the exit path is deferred and retried (exit_path.c). */
 #include "internal.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <link.h>
@@ -61,24 +62,10 @@ static bool guarded_name(const char *path)
     return false;
 }
 
-struct guard_by_address {
-    uintptr_t self, malloc_fn;
-};
-
-static int collect(struct dl_phdr_info *info, size_t size, void *arg)
+void me_safepoint_visit(const struct dl_phdr_info *info, bool guard)
 {
-    const struct guard_by_address *g = arg;
-    (void)size;
-    bool holds = false;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-        if (ph->p_type == PT_LOAD && ((g->self >= lo && g->self < hi) ||
-                                      (g->malloc_fn >= lo && g->malloc_fn < hi)))
-            holds = true;
-    }
-    if (!holds && !guarded_name(info->dlpi_name ? info->dlpi_name : ""))
-        return 0;
+    if (!guard && !guarded_name(info->dlpi_name ? info->dlpi_name : ""))
+        return;
     for (int i = 0; i < info->dlpi_phnum && nguarded < MAX_RANGES; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
@@ -87,15 +74,6 @@ static int collect(struct dl_phdr_info *info, size_t size, void *arg)
         guarded[nguarded].hi = guarded[nguarded].lo + ph->p_memsz;
         nguarded++;
     }
-    return 0;
-}
-
-void me_safepoint_init(void)
-{
-    /* &malloc is the malloc the program really uses, whoever defines it */
-    void *(*volatile malloc_fn)(size_t) = malloc;
-    struct guard_by_address g = {(uintptr_t)&me_safepoint_init, (uintptr_t)malloc_fn};
-    dl_iterate_phdr(collect, &g);
 }
 
 static const struct range *find(uintptr_t pc)
@@ -158,7 +136,7 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
         if (pc >= r->lo + 7 && p[-7] == 0xb8 && p[-4] == 0 && p[-3] == 0 &&
             waits_without_data(p[-6] | (p[-5] << 8)))
             return true;
-        if (info && info->si_pid == getpid() &&
+        if (info && info->si_pid == me_sys_getpid() &&
             (info->si_code == SI_USER || info->si_code == SI_TKILL || info->si_code == SI_QUEUE))
             return true; /* raise(), kill(getpid(), …): the thread signalled itself */
     }

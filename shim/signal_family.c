@@ -81,7 +81,7 @@ static void to_act(const struct me_handler *h, struct sigaction *old)
     old->sa_flags = (int)h->flags;
     memcpy(&old->sa_mask, &h->mask, sizeof h->mask);
     if (h->flags & ME_SA_RESTORER)
-        old->sa_restorer = (void (*)(void))me_restorer;
+        old->sa_restorer = (void (*)(void))me_kernel_restorer();
 }
 
 int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old)

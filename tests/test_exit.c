@@ -229,6 +229,66 @@ START_TEST(works_before_the_shim_constructor)
 }
 END_TEST
 
+/* Initialised from the early library's constructor, before the shim's own
+ * (which is handed the environment by glibc): the variables still apply. */
+START_TEST(early_initialisation_reads_the_environment)
+{
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, env_hup, prog_path("early_main"), NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGHUP);
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGHUP), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "main exitfn\nearly exitfn\n");
+    proc_free(&p);
+}
+END_TEST
+
+/* The shim calls "the next sigaction" as dlsym(RTLD_NEXT) defines it: a
+ * peer preload listed after it sees the shim's installs; one listed before
+ * it sees the program's. Cleanup works either way. */
+START_TEST(peer_preload_wrapping_sigaction_is_next_in_line)
+{
+    int st;
+    char *want = reference("exitfns", "exit", &st);
+    char after[1024], before[2048];
+    snprintf(after, sizeof after, "LD_PRELOAD=%s", prog_path("libsigaction_peer.so"));
+    snprintf(before, sizeof before, "LD_PRELOAD=%s:%s", prog_path("libsigaction_peer.so"),
+             shim_path());
+    const char *const env_after[] = {after, NULL}, *const env_before[] = {before, NULL};
+    struct proc p;
+    char line[64];
+
+    proc_spawn(&p, true, env_after, prog_path("exitfns"), "wait", NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, want);
+    /* the shim took SIGTERM over at start-up through the peer */
+    ck_assert_int_ge(count_of(p.err_buf, "peer: SIGTERM install\n"), 1);
+    proc_free(&p);
+
+    /* before the shim: it sees the program's sigaction call (comp1 uses
+     * signal(), which reaches glibc without passing through it), and the
+     * shim still chains both */
+    proc_spawn(&p, false, env_before, prog_path("chain"), "two", NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM);
+    proc_send(&p, "x");
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    ck_assert_str_eq(line, "alive");
+    proc_close_stdin(&p);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "main handler\ncomp1 handler\nexitfn\n");
+    ck_assert_int_eq(count_of(p.err_buf, "peer: SIGTERM install\n"), 1);
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
 static const char *const env_bad[] = {"MULTIEXIT_SIGNALS=TERM,BOGUS,KILL,99", NULL};
 
 START_TEST(bad_tokens_are_reported_and_the_rest_applies)
@@ -370,6 +430,8 @@ static Suite *suite(void)
     tcase_add_test(tc, timeout_bounds_cleanup);
     tcase_add_test(tc, dlclosed_library_functions_run_at_dlclose_only);
     tcase_add_test(tc, works_before_the_shim_constructor);
+    tcase_add_test(tc, early_initialisation_reads_the_environment);
+    tcase_add_test(tc, peer_preload_wrapping_sigaction_is_next_in_line);
     tcase_add_test(tc, bad_tokens_are_reported_and_the_rest_applies);
     tcase_add_test(tc, normal_exit_and_return_unchanged);
     tcase_add_test(tc, shell_sees_143);

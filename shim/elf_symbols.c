@@ -1,0 +1,135 @@
+/* GNU hash lookup: the layout is the one binutils and glibc share
+ * (nbuckets, symoffset, bloom_size, bloom_shift, bloom[], buckets[],
+ * chain[]); the acceptance rules are those of glibc's check_match for a
+ * dlsym (not dlvsym) lookup. */
+#include "elf_symbols.h"
+
+#include <stddef.h>
+
+/* A pointer from the dynamic section. glibc relocates these in place where
+ * it may write the dynamic section; the vDSO's (read-only) stay link-time
+ * addresses. Either way the result must lie inside the object. */
+static const void *dyn_ptr(const struct me_elf_object *o, ElfW(Addr) v)
+{
+    if (v < o->lo || v >= o->hi)
+        v += o->base;
+    return v >= o->lo && v < o->hi ? (const void *)v : NULL;
+}
+
+static const void *dyn_lookup(const struct me_elf_object *o, ElfW(Sxword) tag)
+{
+    for (const ElfW(Dyn) *d = o->dynamic; d->d_tag != DT_NULL; d++)
+        if (d->d_tag == tag)
+            return dyn_ptr(o, d->d_un.d_ptr);
+    return NULL;
+}
+
+bool me_elf_open(struct me_elf_object *o, const struct dl_phdr_info *info)
+{
+    *o = (struct me_elf_object){.base = info->dlpi_addr, .lo = UINTPTR_MAX};
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_DYNAMIC) {
+            o->dynamic = (const ElfW(Dyn) *)a;
+        } else if (ph->p_type == PT_LOAD) {
+            if (a < o->lo)
+                o->lo = a;
+            if (a + ph->p_memsz > o->hi)
+                o->hi = a + ph->p_memsz;
+        }
+    }
+    if (!o->dynamic)
+        return false;
+    for (const ElfW(Dyn) *d = o->dynamic; d->d_tag != DT_NULL; d++) {
+        if (d->d_tag == DT_SYMTAB)
+            o->symtab = dyn_ptr(o, d->d_un.d_ptr);
+        else if (d->d_tag == DT_STRTAB)
+            o->strtab = dyn_ptr(o, d->d_un.d_ptr);
+        else if (d->d_tag == DT_GNU_HASH)
+            o->gnu_hash = dyn_ptr(o, d->d_un.d_ptr);
+        else
+            continue;
+        if (o->symtab && o->strtab && o->gnu_hash)
+            return true;
+    }
+    return false;
+}
+
+uint32_t me_elf_hash(const char *name)
+{
+    uint32_t h = 5381;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = h * 33 + *p;
+    return h;
+}
+
+/* Not strcmp (a first call into libc costs a lazy binding): eight bytes at
+ * a time, over the length of the wanted name and its NUL. The strings
+ * compared have equal hashes, so they are nearly always equal, and then
+ * nothing past the table's string is read. */
+static bool same(const char *want, size_t len, const char *have)
+{
+    size_t i = 0;
+    for (; i + 8 <= len + 1; i += 8) {
+        uint64_t a, b;
+        __builtin_memcpy(&a, want + i, 8);
+        __builtin_memcpy(&b, have + i, 8);
+        if (a != b)
+            return false;
+    }
+    for (; i <= len; i++)
+        if (want[i] != have[i])
+            return false;
+    return true;
+}
+
+static bool acceptable(struct me_elf_object *o, uint32_t idx)
+{
+    const ElfW(Sym) *s = &o->symtab[idx];
+    unsigned type = ELF64_ST_TYPE(s->st_info), bind = ELF64_ST_BIND(s->st_info);
+    if (s->st_shndx == SHN_UNDEF || s->st_value == 0)
+        return false;
+    if (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE)
+        return false;
+    if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE && type != STT_GNU_IFUNC)
+        return false;
+    /* versym 0/1: unversioned; otherwise only the default version. Looked
+     * up on the first candidate: most objects searched never get one. */
+    if (!o->versym_known) {
+        o->versym = dyn_lookup(o, DT_VERSYM);
+        o->versym_known = true;
+    }
+    return !o->versym || (o->versym[idx] & 0x7fff) < 2 || !(o->versym[idx] & 0x8000);
+}
+
+enum me_elf_found me_elf_find(struct me_elf_object *o, const char *name, size_t len,
+                              uint32_t hash, void **addr)
+{
+    const uint32_t *h = o->gnu_hash;
+    uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], shift = h[3];
+    const ElfW(Addr) *bloom = (const ElfW(Addr) *)(h + 4);
+    const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size);
+    const uint32_t *chain = buckets + nbuckets;
+    const unsigned bits = sizeof(ElfW(Addr)) * 8;
+    if (nbuckets == 0 || bloom_size == 0)
+        return ME_ELF_NONE;
+    ElfW(Addr) word = bloom[(hash / bits) & (bloom_size - 1)];
+    ElfW(Addr) mask = ((ElfW(Addr))1 << (hash % bits)) | ((ElfW(Addr))1 << ((hash >> shift) % bits));
+    if ((word & mask) != mask)
+        return ME_ELF_NONE;
+    uint32_t idx = buckets[hash % nbuckets];
+    if (idx < symoffset)
+        return ME_ELF_NONE;
+    for (;; idx++) {
+        uint32_t h2 = chain[idx - symoffset];
+        if ((hash | 1) == (h2 | 1) && same(name, len, o->strtab + o->symtab[idx].st_name) &&
+            acceptable(o, idx)) {
+            *addr = (void *)(o->base + o->symtab[idx].st_value);
+            return ELF64_ST_TYPE(o->symtab[idx].st_info) == STT_GNU_IFUNC ? ME_ELF_IFUNC
+                                                                         : ME_ELF_DEFINED;
+        }
+        if (h2 & 1)
+            return ME_ELF_NONE;
+    }
+}

@@ -1,0 +1,35 @@
+/* Looking a name up in one loaded object's dynamic symbol table (its GNU
+ * hash table), the way the dynamic linker does, without the dynamic
+ * linker: no lock, no lazy binding, a few dozen instructions a name. */
+#ifndef ME_ELF_SYMBOLS_H
+#define ME_ELF_SYMBOLS_H
+
+#include <link.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct me_elf_object {
+    uintptr_t base, lo, hi; /* load bias; span of the loaded segments */
+    const ElfW(Dyn) *dynamic;
+    const ElfW(Sym) *symtab;
+    const char *strtab;
+    const uint32_t *gnu_hash;
+    const ElfW(Half) *versym;
+    bool versym_known;
+};
+
+/* Finds the symbol tables. False when there is no GNU hash table (then use
+ * dlsym). */
+bool me_elf_open(struct me_elf_object *o, const struct dl_phdr_info *info);
+
+uint32_t me_elf_hash(const char *name);
+
+enum me_elf_found { ME_ELF_NONE, ME_ELF_DEFINED, ME_ELF_IFUNC };
+/* The default-version definition of name, as dlsym would choose it in this
+ * object: defined, global or weak, not a hidden (non-default) version.
+ * ME_ELF_IFUNC: defined, but only the dynamic linker may call its resolver. */
+enum me_elf_found me_elf_find(struct me_elf_object *o, const char *name, size_t len,
+                              uint32_t hash, void **addr);
+
+#endif

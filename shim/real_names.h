@@ -1,0 +1,37 @@
+/* What real.c resolves, with each name's GNU hash written out (computing
+ * the hashes at every process start costs a thousand instructions);
+ * tests/test_symbols.c checks them against me_elf_hash. */
+#ifndef ME_REAL_NAMES_H
+#define ME_REAL_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* NEXT: as dlsym(RTLD_NEXT): the first definition after this library.
+ * GLOBAL: as an ordinary reference: the first definition in load order. */
+enum me_scope { ME_NEXT, ME_GLOBAL };
+
+struct me_want {
+    const char *name;
+    size_t len;
+    uint32_t hash;
+    enum me_scope scope;
+    size_t offset; /* in struct me_real */
+};
+
+#define ME_WANT(name, hash, scope, field)                                                      \
+    {name, sizeof name - 1, hash, scope, offsetof(struct me_real, field)}
+static const struct me_want me_real_wants[] = {
+    ME_WANT("sigaction", 0x0f375846u, ME_NEXT, sigaction),
+    ME_WANT("__cxa_atexit", 0x2b43e9edu, ME_NEXT, cxa_atexit),
+    ME_WANT("__cxa_finalize", 0x6dce65d0u, ME_NEXT, cxa_finalize),
+    ME_WANT("exit", 0x7c967e3fu, ME_NEXT, exit),
+    ME_WANT("abort", 0x0f11ed7du, ME_NEXT, abort),
+    ME_WANT("__libc_start_main", 0xf63d4e2eu, ME_NEXT, libc_start_main),
+    ME_WANT("__register_atfork", 0xfa697a6eu, ME_NEXT, register_atfork),
+    ME_WANT("getauxval", 0xd257ee96u, ME_NEXT, getauxval),
+    ME_WANT("malloc", 0x0d39ad3du, ME_GLOBAL, malloc),
+};
+#define ME_NWANTS (sizeof me_real_wants / sizeof me_real_wants[0])
+
+#endif
