@@ -7,9 +7,11 @@
 #define ME_RT_FIRST 34
 #define ME_DEFAULT_SIGNALS (ME_SIGBIT(SIGTERM) | ME_SIGBIT(SIGINT))
 
+/* Names inline, not pointers: a pointer table costs a relocation per entry
+ * in every process the shim is loaded into. */
 static const struct {
-    const char *name;
-    int sig;
+    char name[7];
+    unsigned char sig;
 } names[] = {
     {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
     {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"IOT", SIGIOT},     {"BUS", SIGBUS},

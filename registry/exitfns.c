@@ -32,7 +32,7 @@ struct chunk {
 static struct {
     struct chunk hdr;
     struct me_exit_rec recs[FIRST_CAP];
-} first = {.hdr = {.cap = FIRST_CAP}};
+} first; /* in .bss (cap 0 stands for FIRST_CAP): no file-backed page for it */
 
 static struct chunk *head = &first.hdr; /* oldest chunk */
 static struct chunk *tail = &first.hdr; /* chunk being filled */
@@ -54,8 +54,9 @@ struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, 
 {
     struct me_exit_rec *r = NULL;
     lock_acquire();
-    if (tail->used == tail->cap) {
-        size_t cap = tail->cap * 2 > MAX_CAP ? MAX_CAP : tail->cap * 2;
+    size_t tail_cap = tail->cap ? tail->cap : FIRST_CAP;
+    if (tail->used == tail_cap) {
+        size_t cap = tail_cap * 2 > MAX_CAP ? MAX_CAP : tail_cap * 2;
         struct chunk *c = malloc(sizeof *c + cap * sizeof c->recs[0]);
         if (!c) {
             lock_release();

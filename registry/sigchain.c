@@ -20,11 +20,19 @@ struct slot {
     _Atomic(struct snap *) cur;
     struct me_handler initial; /* before the first install */
     atomic_ullong gen;
-    struct snap pool[POOL];
 };
 
-/* Static and untouched until a signal is first installed: costs no RSS. */
+/* The heads are small and together (a page for all signals, touched at
+ * start-up for the managed ones); the pools are large and untouched until a
+ * handler is first installed for their signal: memory a process without
+ * handlers never pays for. */
 static struct slot slots[ME_CHAIN_NSIG];
+/* .lbss (x86-64's large-data bss) is placed after every .bss, so that no
+ * hot variable shares a page with the pools */
+#if defined(__x86_64__)
+__attribute__((section(".lbss")))
+#endif
+static struct snap pools[ME_CHAIN_NSIG][POOL];
 
 /* What this thread holds right now: a pinned snapshot, a slot being built.
  * A handler that siglongjmps out of a sigaction it interrupted abandons
@@ -187,7 +195,7 @@ static struct snap *take_free(struct slot *s)
 {
     for (;;) {
         for (int i = 0; i < POOL; i++) {
-            struct snap *p = &s->pool[i];
+            struct snap *p = &pools[s - slots][i];
             if (p == atomic_load(&s->cur))
                 continue;
             unsigned zero = 0;

@@ -4,6 +4,7 @@
  * or, if the program's disposition was SIG_DFL and the default action
  * terminates, starts the exit path. No lock, no allocation. */
 #include "internal.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 
 static void set_mask(uint64_t m)
 {
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, sizeof m);
+    me_sys(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, sizeof m);
 }
 
 void me_dispatch(int sig, siginfo_t *info, void *uc)

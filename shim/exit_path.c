@@ -18,6 +18,7 @@
  * finally the hook the shim registered first of all, which flushes stdio like
  * exit() would (fcloseall = _IO_cleanup) and dies by the signal. */
 #include "internal.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ static int timer_start_us(int signo, uint64_t first_us, uint64_t every_us)
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = SIGEV_SIGNAL;
     sev.sigev_signo = signo;
-    if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) != 0)
+    if (me_sys(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) != 0)
         return -1;
     struct itimerspec its;
     memset(&its, 0, sizeof its);
@@ -62,14 +63,14 @@ static int timer_start_us(int signo, uint64_t first_us, uint64_t every_us)
     its.it_value.tv_nsec = (long)(first_us % 1000000) * 1000L;
     its.it_interval.tv_sec = (time_t)(every_us / 1000000);
     its.it_interval.tv_nsec = (long)(every_us % 1000000) * 1000L;
-    syscall(SYS_timer_settime, id, 0, &its, NULL);
+    me_sys(SYS_timer_settime, id, 0, &its, NULL);
     return id;
 }
 
 static void timer_stop(int *id)
 {
     if (*id >= 0)
-        syscall(SYS_timer_delete, *id);
+        me_sys(SYS_timer_delete, *id);
     *id = -1;
 }
 
@@ -86,7 +87,7 @@ static void start_watchdog(int sig)
 static void unblock_managed(void)
 {
     uint64_t m = atomic_load(&me_managed);
-    syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
+    me_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
 }
 
 void me_die_by(int sig)
@@ -96,9 +97,10 @@ void me_die_by(int sig)
     a.sa_handler = SIG_DFL;
     me_real.sigaction(sig, &a, NULL);
     uint64_t m = ME_SIGBIT(sig);
-    syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
-    syscall(SYS_tgkill, getpid(), me_gettid(), sig);
-    _exit(128 + sig); /* not reached: the default action of sig terminates */
+    me_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
+    me_sys(SYS_tgkill, me_sys_getpid(), me_sys_gettid(), sig);
+    for (;;) /* not reached: the default action of sig terminates */
+        me_sys(SYS_exit_group, 128 + sig);
 }
 
 void me_exit_run_signal(int sig)
@@ -106,7 +108,7 @@ void me_exit_run_signal(int sig)
     timer_stop(&retry_timer);
     atomic_store(&ex_owner_tid, me_gettid());
     if (me_cfg.verbose)
-        me_log("pid %d: %S received, running exit functions", (int)getpid(), sig);
+        me_log("pid %d: %S received, running exit functions", (int)me_sys_getpid(), sig);
     unblock_managed(); /* repeats are absorbed; the watchdog can interrupt */
     me_real.exit(128 + sig);
 }
@@ -114,7 +116,7 @@ void me_exit_run_signal(int sig)
 void me_exit_block_forever(void)
 {
     for (;;)
-        pause();
+        me_sys(SYS_pause, 0);
 }
 
 bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_disp)
@@ -127,7 +129,7 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
     if (info && info->si_code == SI_TIMER && watchdog_timer >= 0 &&
         info->si_timerid == watchdog_timer && st != ST_NORMAL) {
         if (me_cfg.verbose)
-            me_log("pid %d: cleanup timed out, dying by %S", (int)getpid(), sig_of(w));
+            me_log("pid %d: cleanup timed out, dying by %S", (int)me_sys_getpid(), sig_of(w));
         me_die_by(sig_of(w));
     }
     if (st == ST_NORMAL) {
@@ -212,7 +214,7 @@ void me_exit_final_hook(void *unused)
     if (sig == 0)
         return; /* a normal exit: glibc flushes stdio and _exits */
     if (me_cfg.verbose)
-        me_log("pid %d: ran %u exit functions, dying by %S", (int)getpid(),
+        me_log("pid %d: ran %u exit functions, dying by %S", (int)me_sys_getpid(),
                (unsigned)me_exit_functions_ran(), sig);
     fcloseall(); /* what exit() does next (_IO_cleanup): flush every stream, lock-free */
     me_die_by(sig);

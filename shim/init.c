@@ -59,7 +59,6 @@ static void init_pid_cache(void)
  * safe-point guard. Load order is the global lookup order for everything
  * loaded at start-up; "after self" is what RTLD_NEXT searches. */
 extern const char __ehdr_start[]; /* this library's ELF header, at its load bias */
-static const char *const me_self_ehdr = __ehdr_start;
 
 static int visit_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -133,11 +132,6 @@ static void do_init(void)
     /* Registered before anything else can be: runs after every other exit
      * function and destructor, just before glibc's own stdio flush. */
     me_real.cxa_atexit(me_exit_final_hook, NULL, NULL);
-    /* pthread_atfork, without the lazy binding of its libc entry point; the
-     * handle names this object (the library is linked without crtbeginS.o,
-     * which would define __dso_handle, and is never unloaded) */
-    if (me_real.register_atfork)
-        me_real.register_atfork(NULL, NULL, me_fork_child, (void *)me_self_ehdr);
     atomic_store(&me_managed, me_cfg.signals);
     for (me_sigmask m = me_cfg.signals; m; m &= m - 1)
         me_kernel_take_over(__builtin_ctzll(m) + 1);
@@ -155,7 +149,7 @@ void me_init_slow(void)
     if (expect == 1 && atomic_load(&init_tid) == me_gettid())
         return; /* re-entered from within do_init */
     while (atomic_load(&me_init_state) != 2)
-        sched_yield();
+        me_sys(SYS_sched_yield, 0);
 }
 
 /* glibc calls ELF constructors with (argc, argv, envp). */

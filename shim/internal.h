@@ -28,7 +28,7 @@ struct me_real {
     void (*abort)(void) __attribute__((noreturn));
     int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                            void (*)(void), void (*)(void), void *);
-    int (*register_atfork)(void (*)(void), void (*)(void), void (*)(void), void *);
+    pid_t (*fork)(void);
     unsigned long (*getauxval)(unsigned long);
     void *(*malloc)(size_t); /* the malloc the program uses, whoever defines it */
 };

@@ -102,6 +102,11 @@ static bool sync_acquire(int sig, uintptr_t here)
     return true;
 }
 
+static bool same_key(const struct kkey *a, const struct kkey *b)
+{
+    return a->kind == b->kind && a->flags == b->flags && a->mask == b->mask;
+}
+
 void me_kernel_sync(int sig)
 {
     uintptr_t here = (uintptr_t)__builtin_frame_address(0); /* compared as a number */
@@ -110,7 +115,7 @@ void me_kernel_sync(int sig)
             return;
         struct kkey k;
         uint64_t gen = desired(sig, &k);
-        if (!kst[sig].valid || memcmp(&k, &kst[sig].applied, sizeof k) != 0) {
+        if (!kst[sig].valid || !same_key(&k, &kst[sig].applied)) {
             apply(sig, &k);
             kst[sig].applied = k;
             kst[sig].valid = true;

@@ -12,7 +12,7 @@
 enum me_scope { ME_NEXT, ME_GLOBAL };
 
 struct me_want {
-    const char *name;
+    char name[20]; /* inline: a pointer would cost a relocation at every start */
     size_t len;
     uint32_t hash;
     enum me_scope scope;
@@ -28,7 +28,7 @@ static const struct me_want me_real_wants[] = {
     ME_WANT("exit", 0x7c967e3fu, ME_NEXT, exit),
     ME_WANT("abort", 0x0f11ed7du, ME_NEXT, abort),
     ME_WANT("__libc_start_main", 0xf63d4e2eu, ME_NEXT, libc_start_main),
-    ME_WANT("__register_atfork", 0xfa697a6eu, ME_NEXT, register_atfork),
+    ME_WANT("fork", 0x7c96e577u, ME_NEXT, fork),
     ME_WANT("getauxval", 0xd257ee96u, ME_NEXT, getauxval),
     ME_WANT("malloc", 0x0d39ad3du, ME_GLOBAL, malloc),
 };

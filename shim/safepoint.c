@@ -51,7 +51,7 @@ static bool guarded_name(const char *path)
     if (base[1] != 'i' || base[2] != 'b')
         return false;
     base += 3;
-    static const char *const names[] = {"c.so", "stdc++.so", "gcc_s.so", "pthread.so", "dl.so"};
+    static const char names[][11] = {"c.so", "stdc++.so", "gcc_s.so", "pthread.so", "dl.so"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *a = base, *b = names[i];
         while (*b && *a == *b)

@@ -8,6 +8,7 @@
  * sysv_signal = SA_RESETHAND|SA_NODEFER; sigset/sigignore = 0. So all of
  * them agree with each other whether or not the signal is managed. */
 #include "internal.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -128,10 +129,10 @@ ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
     return me_sigaction(sig, act, old);
 }
 
+/* Aliases, not calls: a call to an exported name from inside the library
+ * would go through the PLT. */
 ME_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-    return sigaction(sig, act, old);
-}
+    __THROW __attribute__((alias("sigaction")));
 
 /* sigaction for any signal: the program's view when managed, libc's if not. */
 static int any_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -150,9 +151,8 @@ static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool 
     }
     memset(&a, 0, sizeof a);
     a.sa_handler = h;
-    sigemptyset(&a.sa_mask);
-    if (self_in_mask)
-        sigaddset(&a.sa_mask, sig);
+    uint64_t mask = self_in_mask ? ME_SIGBIT(sig) : 0; /* sigemptyset, sigaddset */
+    memcpy(&a.sa_mask, &mask, sizeof mask);
     a.sa_flags = flags;
     if (any_sigaction(sig, &a, &o) != 0)
         return SIG_ERR; /* errno from libc: EINVAL for KILL, STOP, 32, 33 */
@@ -166,8 +166,8 @@ ME_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
     return install_simple(sig, h, intr ? 0 : SA_RESTART, true);
 }
 
-ME_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t h) { return signal(sig, h); }
-ME_EXPORT __sighandler_t ssignal(int sig, __sighandler_t h) { return signal(sig, h); }
+ME_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t h) __THROW __attribute__((alias("signal")));
+ME_EXPORT __sighandler_t ssignal(int sig, __sighandler_t h) __THROW __attribute__((alias("signal")));
 
 ME_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t h)
 {
@@ -175,12 +175,18 @@ ME_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t h)
     return install_simple(sig, h, (int)(SA_RESETHAND | SA_NODEFER), false);
 }
 
-ME_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t h) { return sysv_signal(sig, h); }
+ME_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t h)
+    __THROW __attribute__((alias("sysv_signal")));
 
 static int block_op(int how, int sig, uint64_t *old)
 {
     uint64_t m = ME_SIGBIT(sig);
-    return (int)syscall(SYS_rt_sigprocmask, how, &m, old, sizeof m);
+    long r = me_sys(SYS_rt_sigprocmask, how, &m, old, sizeof m);
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return 0;
 }
 
 ME_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)

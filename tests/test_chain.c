@@ -256,6 +256,19 @@ START_TEST(vfork_child_cannot_change_the_parents_view)
 }
 END_TEST
 
+/* The pid cache of a forked child is refilled at once: a vfork child of
+ * that child must not be taken for a process of its own. */
+START_TEST(vfork_child_of_a_forked_child_cannot_change_its_view)
+{
+    struct proc p;
+    same_as_without("fork-vfork-reset", NULL, &p);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "parent after vfork child reset: r=0 handler=a flags=0x14000000 "
+                                "mask=0x4000\na\nparent goes on\nexitfn\n");
+    proc_free(&p);
+}
+END_TEST
+
 START_TEST(system_and_abort_unchanged)
 {
     struct proc p;
@@ -294,6 +307,7 @@ int main(void)
     tcase_add_test(tc, sig_ign_is_inherited_across_exec);
     tcase_add_test(tc, storm_of_queued_signals_while_installing);
     tcase_add_test(tc, vfork_child_cannot_change_the_parents_view);
+    tcase_add_test(tc, vfork_child_of_a_forked_child_cannot_change_its_view);
     tcase_add_test(tc, system_and_abort_unchanged);
     suite_add_tcase(s, tc);
     return run_suite(s, true);

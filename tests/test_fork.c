@@ -196,6 +196,26 @@ static void sigint_group(bool ignore)
     proc_free(&p);
 }
 
+static void forkpty_child(bool ignore)
+{
+    static const char *const env_ignore[] = {"MULTIEXIT_CHILD_SIGINT=ignore", NULL};
+    struct proc p;
+    proc_spawn(&p, true, ignore ? env_ignore : NULL, prog_path("forks"), "forkpty", NULL);
+    proc_close_stdin(&p);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, ignore ? "child SIGINT ignored\r\n"
+                                                : "child SIGINT default\r\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "private in"), 1); /* the parent's only */
+    proc_free(&p);
+}
+
+START_TEST(forkpty_child_is_a_child) { forkpty_child(false); }
+END_TEST
+
+START_TEST(forkpty_child_ignores_sigint_on_request) { forkpty_child(true); }
+END_TEST
+
 START_TEST(ctrl_c_ends_every_process_by_default) { sigint_group(false); }
 END_TEST
 
@@ -247,6 +267,8 @@ int main(void)
     tcase_add_test(tc, api_lifo_unregister_and_children);
     tcase_add_test(tc, vfork_child_calling_exit_leaves_the_parent_list);
     tcase_add_test(tc, daemon_child_takes_over_private_functions);
+    tcase_add_test(tc, forkpty_child_is_a_child);
+    tcase_add_test(tc, forkpty_child_ignores_sigint_on_request);
     tcase_add_test(tc, ctrl_c_ends_every_process_by_default);
     tcase_add_test(tc, child_sigint_ignore_option);
     tcase_add_test(tc, api_chooses_signals);

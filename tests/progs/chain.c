@@ -186,6 +186,25 @@ static void *forker(void *arg)
     return NULL;
 }
 
+/* What Python's subprocess does: in a vfork child, reset every handled
+ * signal to SIG_DFL before exec. */
+static void vfork_reset(void)
+{
+    signal(SIGTERM, ha);
+    pid_t p = vfork();
+    if (p == 0) {
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGTERM, &dfl, NULL);
+        _exit(0);
+    }
+    waitpid(p, NULL, 0);
+    show("parent after vfork child reset", SIGTERM);
+    raise(SIGTERM); /* the parent's handler, not the exit path */
+    printf("parent goes on\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -360,21 +379,18 @@ int main(int argc, char **argv)
         exit(0);
     }
     if (strcmp(mode, "vfork-reset") == 0) {
-        /* what Python's subprocess does: in a vfork child, reset every
-         * handled signal to SIG_DFL before exec */
-        signal(SIGTERM, ha);
-        pid_t p = vfork();
-        if (p == 0) {
-            struct sigaction dfl;
-            memset(&dfl, 0, sizeof dfl);
-            dfl.sa_handler = SIG_DFL;
-            sigaction(SIGTERM, &dfl, NULL);
+        vfork_reset();
+        exit(0);
+    }
+    if (strcmp(mode, "fork-vfork-reset") == 0) {
+        /* the same in a forked child (a worker running a subprocess) */
+        pid_t c = fork();
+        if (c == 0) {
+            vfork_reset();
+            fflush(stdout);
             _exit(0);
         }
-        waitpid(p, NULL, 0);
-        show("parent after vfork child reset", SIGTERM);
-        raise(SIGTERM); /* the parent's handler, not the exit path */
-        printf("parent goes on\n");
+        waitpid(c, NULL, 0);
         exit(0);
     }
     if (strcmp(mode, "system") == 0) {

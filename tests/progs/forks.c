@@ -8,6 +8,7 @@
  *               waits for SIGTERM (exit functions append to FILE)
  * The API is looked up with dlsym: the program works preloaded or linked. */
 #include <dlfcn.h>
+#include <pty.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -164,6 +165,27 @@ int main(int argc, char **argv)
         ready(line);
         for (;;)
             pause();
+    }
+    if (strcmp(mode, "forkpty") == 0) {
+        /* the child reports its SIGINT disposition through the terminal;
+         * the parent's private exit function stays the parent's */
+        atexit(priv);
+        int master;
+        pid_t c = forkpty(&master, NULL, NULL, NULL);
+        if (c < 0)
+            return 1;
+        if (c == 0) {
+            struct sigaction q;
+            sigaction(SIGINT, NULL, &q);
+            printf("child SIGINT %s\n", q.sa_handler == SIG_IGN ? "ignored" : "default");
+            exit(0);
+        }
+        char buf[256];
+        ssize_t n;
+        while ((n = read(master, buf, sizeof buf)) > 0)
+            fwrite(buf, 1, (size_t)n, stdout);
+        waitpid(c, NULL, 0);
+        return 0;
     }
     return 2;
 }
