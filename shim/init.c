@@ -17,21 +17,16 @@ _Atomic me_sigmask me_managed;
 _Atomic int me_init_state;
 static _Atomic pid_t init_tid;
 
-static volatile pid_t *pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
+volatile pid_t *me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
 
 pid_t me_gettid(void) { return me_sys_gettid(); }
 
-pid_t me_pid(void)
+pid_t me_pid_slow(void)
 {
-    if (__builtin_expect(pid_cache != NULL, 1)) {
-        pid_t p = *pid_cache;
-        if (__builtin_expect(p != 0, 1))
-            return p;
-        p = me_sys_getpid();
-        *pid_cache = p;
-        return p;
-    }
-    return me_sys_getpid(); /* kernel without MADV_WIPEONFORK (< 4.14): always ask */
+    pid_t p = me_sys_getpid();
+    if (me_pid_cache) /* else a kernel without MADV_WIPEONFORK (< 4.14): always ask */
+        *me_pid_cache = p;
+    return p;
 }
 
 bool me_in_vfork_child(void)
@@ -39,7 +34,7 @@ bool me_in_vfork_child(void)
     /* A forked child sees the page zeroed; a vfork child (CLONE_VM) sees its
      * parent's pid. Read it raw: filling it here would write the child's
      * pid into the parent's memory. */
-    return pid_cache && *pid_cache != 0 && *pid_cache != me_sys_getpid();
+    return me_pid_cache && *me_pid_cache != 0 && *me_pid_cache != me_sys_getpid();
 }
 
 static void init_pid_cache(void)
@@ -51,7 +46,7 @@ static void init_pid_cache(void)
         me_sys(SYS_munmap, page, 4096);
         return;
     }
-    pid_cache = (volatile pid_t *)page;
+    me_pid_cache = (volatile pid_t *)page;
     me_pid(); /* primed, so that a vfork child never fills it */
 }
 

@@ -68,7 +68,14 @@ static inline bool me_is_managed(int sig)
 /* The pid of this process, cached in a MADV_WIPEONFORK page: any fork (even
  * a raw clone without CLONE_VM) sees it zeroed and asks the kernel again.
  * A vfork child shares the page and sees its parent's pid. */
-pid_t me_pid(void);
+extern volatile pid_t *me_pid_cache;
+pid_t me_pid_slow(void);
+static inline pid_t me_pid(void)
+{
+    volatile pid_t *c = me_pid_cache;
+    pid_t p = __builtin_expect(c != NULL, 1) ? *c : 0;
+    return __builtin_expect(p != 0, 1) ? p : me_pid_slow();
+}
 pid_t me_gettid(void);
 /* The address glibc puts in sa_restorer, as the kernel reports it. */
 extern void *me_restorer;
