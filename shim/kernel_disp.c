@@ -139,7 +139,7 @@ static int query(int sig, struct me_handler *h, void **restorer)
         unsigned long flags;
         void *restorer;
         uint64_t mask;
-    } k;
+    } k = {0}; /* filled by the kernel (the analyser cannot see that) */
     if (me_sys(SYS_rt_sigaction, sig, 0, &k, sizeof k.mask) != 0)
         return -1;
     h->fn = k.handler;

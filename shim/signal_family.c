@@ -192,7 +192,7 @@ static int block_op(int how, int sig, uint64_t *old)
 ME_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)
 {
     me_ensure_init();
-    uint64_t oldmask;
+    uint64_t oldmask = 0; /* filled by the kernel */
     if (sig < 1 || sig > ME_MAXSIG) {
         errno = EINVAL;
         return SIG_ERR;
