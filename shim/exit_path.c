@@ -106,7 +106,7 @@ void me_die_by(int sig)
 void me_exit_run_signal(int sig)
 {
     timer_stop(&retry_timer);
-    atomic_store(&ex_owner_tid, me_gettid());
+    atomic_store(&ex_owner_tid, me_sys_gettid());
     if (me_cfg.verbose)
         me_log("pid %d: %S received, running exit functions", (int)me_sys_getpid(), sig);
     unblock_managed(); /* repeats are absorbed; the watchdog can interrupt */
@@ -177,7 +177,7 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
 enum me_claim me_exit_claim_normal(int *sig)
 {
     pid_t self = me_pid();
-    pid_t tid = me_gettid();
+    pid_t tid = me_sys_gettid();
     for (;;) {
         uint64_t w = atomic_load(&ex_word);
         switch (st_of(w, self)) {

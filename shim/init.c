@@ -4,7 +4,6 @@
 #include "internal.h"
 
 #include <link.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -18,8 +17,6 @@ _Atomic int me_init_state;
 static _Atomic pid_t init_tid;
 
 volatile pid_t *me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
-
-pid_t me_gettid(void) { return me_sys_gettid(); }
 
 pid_t me_pid_slow(void)
 {
@@ -136,12 +133,12 @@ void me_init_slow(void)
 {
     int expect = 0;
     if (atomic_compare_exchange_strong(&me_init_state, &expect, 1)) {
-        atomic_store(&init_tid, me_gettid());
+        atomic_store(&init_tid, me_sys_gettid());
         do_init();
         atomic_store(&me_init_state, 2);
         return;
     }
-    if (expect == 1 && atomic_load(&init_tid) == me_gettid())
+    if (expect == 1 && atomic_load(&init_tid) == me_sys_gettid())
         return; /* re-entered from within do_init */
     while (atomic_load(&me_init_state) != 2)
         me_sys(SYS_sched_yield, 0);

@@ -76,7 +76,6 @@ static inline pid_t me_pid(void)
     pid_t p = __builtin_expect(c != NULL, 1) ? *c : 0;
     return __builtin_expect(p != 0, 1) ? p : me_pid_slow();
 }
-pid_t me_gettid(void);
 /* The address glibc puts in sa_restorer, as the kernel reports it. */
 extern void *me_restorer;
 

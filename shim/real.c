@@ -3,9 +3,9 @@
  *
  * The "real" functions are what dlsym(RTLD_NEXT, name) would return: the
  * first definition in an object loaded after this library (libc's, or
- * another preload's that comes after us). malloc and environ are what an
- * ordinary reference would bind to: the first definition in load order
- * (the program's own malloc, the program's copy of environ).
+ * another preload's that comes after us). malloc is what an ordinary
+ * reference would bind to: the first definition in load order (the
+ * program's own malloc, if it has one).
  *
  * Reading the objects' GNU hash tables ourselves instead of calling dlsym
  * keeps start-up cheap (dlsym takes the loader's lock and walks every
