@@ -34,8 +34,6 @@ enum { ST_NONE = 0, ST_NORMAL = 1, ST_SIG_DEFERRED = 2, ST_SIG_RUNNING = 3 };
 
 static _Atomic uint64_t ex_word;
 static _Atomic pid_t ex_owner_tid;
-static int retry_timer = -1, watchdog_timer = -1, killer_timer = -1;
-
 static uint64_t mk(pid_t pid, int sig, int st)
 {
     return ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)(unsigned)sig << 8) | (unsigned)st;
@@ -48,7 +46,12 @@ static int sig_of(uint64_t w) { return (int)((w >> 8) & 0xff); }
 
 /* ---- raw POSIX timers: invisible to the program, no allocation ---- */
 
-static int timer_start_us(int signo, uint64_t first_us, uint64_t every_us)
+/* Each id is stored before its timer is armed: the first expiry may reach a
+ * handler on another thread before the creating call has returned. */
+static _Atomic int retry_timer = -1, watchdog_timer = -1, killer_timer = -1;
+static _Atomic uint32_t retry_us;
+
+static int timer_new(int signo, _Atomic int *slot)
 {
     struct sigevent sev;
     int id = -1;
@@ -57,21 +60,50 @@ static int timer_start_us(int signo, uint64_t first_us, uint64_t every_us)
     sev.sigev_signo = signo;
     if (me_sys(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) != 0)
         return -1;
-    struct itimerspec its;
-    memset(&its, 0, sizeof its);
-    its.it_value.tv_sec = (time_t)(first_us / 1000000);
-    its.it_value.tv_nsec = (long)(first_us % 1000000) * 1000L;
-    its.it_interval.tv_sec = (time_t)(every_us / 1000000);
-    its.it_interval.tv_nsec = (long)(every_us % 1000000) * 1000L;
-    me_sys(SYS_timer_settime, id, 0, &its, NULL);
+    atomic_store(slot, id);
     return id;
 }
 
-static void timer_stop(int *id)
+/* Arms the one-shot timer id to expire in us microseconds. */
+static void timer_set_us(int id, uint64_t us)
 {
-    if (*id >= 0)
-        me_sys(SYS_timer_delete, *id);
-    *id = -1;
+    if (id < 0)
+        return;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = (time_t)(us / 1000000);
+    its.it_value.tv_nsec = (long)(us % 1000000) * 1000L;
+    me_sys(SYS_timer_settime, id, 0, &its, NULL);
+}
+
+static void timer_stop(_Atomic int *slot)
+{
+    int id = atomic_exchange(slot, -1);
+    if (id >= 0)
+        me_sys(SYS_timer_delete, id);
+}
+
+/* Retries of a deferred exit are one-shot, and each delivery that still
+ * finds the thread in an unsafe spot arms the next one (20 us, doubling up
+ * to 500 us). A periodic timer's first expiry tends to fall while the
+ * deferring handler is still running; it is then delivered the moment that
+ * handler returns, at the same unsafe spot, and the exit waited a whole
+ * period more. */
+enum { RETRY_FIRST_US = 20, RETRY_MAX_US = 500 };
+
+static void retry_start(int sig)
+{
+    atomic_store(&retry_us, RETRY_FIRST_US);
+    timer_set_us(timer_new(sig, &retry_timer), RETRY_FIRST_US);
+}
+
+static void retry_again(void)
+{
+    uint32_t us = atomic_load(&retry_us) * 2;
+    if (us > RETRY_MAX_US)
+        us = RETRY_MAX_US;
+    atomic_store(&retry_us, us);
+    timer_set_us(atomic_load(&retry_timer), us);
 }
 
 static void start_watchdog(int sig)
@@ -79,9 +111,9 @@ static void start_watchdog(int sig)
     uint32_t ms = me_cfg.timeout_ms;
     if (ms == 0)
         return;
-    watchdog_timer = timer_start_us(sig, (uint64_t)ms * 1000, 0);
+    timer_set_us(timer_new(sig, &watchdog_timer), (uint64_t)ms * 1000);
     /* Last resort if every thread blocks the signal: never a hang. */
-    killer_timer = timer_start_us(SIGKILL, ((uint64_t)ms + 2000) * 1000, 0);
+    timer_set_us(timer_new(SIGKILL, &killer_timer), ((uint64_t)ms + 2000) * 1000);
 }
 
 static void unblock_managed(void)
@@ -126,8 +158,9 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
     int st = st_of(w, self);
     if (st == ST_NONE)
         return false;
-    if (info && info->si_code == SI_TIMER && watchdog_timer >= 0 &&
-        info->si_timerid == watchdog_timer && st != ST_NORMAL) {
+    int wd = atomic_load(&watchdog_timer);
+    if (info && info->si_code == SI_TIMER && wd >= 0 && info->si_timerid == wd &&
+        st != ST_NORMAL) {
         if (me_cfg.verbose)
             me_log("pid %d: cleanup timed out, dying by %S", (int)me_sys_getpid(), sig_of(w));
         me_die_by(sig_of(w));
@@ -140,9 +173,18 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
             atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL));
         return true;
     }
-    if (st == ST_SIG_DEFERRED && me_context_is_safe(uc, info) &&
-        atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig_of(w), ST_SIG_RUNNING)))
-        me_exit_run_signal(sig_of(w));
+    if (st == ST_SIG_DEFERRED) {
+        if (me_context_is_safe(uc, info)) {
+            if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig_of(w), ST_SIG_RUNNING)))
+                me_exit_run_signal(sig_of(w));
+        } else {
+            /* Any delivery re-arms, not only the retry timer's own: when
+             * the timer expires while another instance of the signal is
+             * pending, the kernel drops the timer's, and that other one is
+             * all that arrives. */
+            retry_again();
+        }
+    }
     return true; /* absorbed */
 }
 
@@ -169,7 +211,7 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
         /* Let the interrupted code leave libc (usually a few instructions:
          * the return of a system call wrapper); ask again shortly, on
          * whichever thread the kernel picks. */
-        retry_timer = timer_start_us(sig, 20, 500);
+        retry_start(sig);
         return;
     }
 }

@@ -15,7 +15,9 @@
  *     (glibc's "mov $NR,%eax; syscall"). Not the return of read or write:
  *     inside stdio the FILE's pointers are not updated yet, and flushing
  *     there would write data twice (the data-loss stress test shows it), or
- *   - at the return of the raise()/kill() by which it signalled itself.
+ *   - at the return of the raise()/kill() by which it signalled itself, or
+ *   - at the return of a wrapper that goes straight back to a caller outside
+ *     the guarded objects (the program calling write() itself), or
  * Otherwise the exit path is deferred and retried (exit_path.c). */
 #include "internal.h"
 #include "sys.h"
@@ -115,6 +117,25 @@ static bool waits_without_data(long nr)
     }
 }
 
+/* glibc's single-threaded fast path ends "syscall; cmp $-4096,%rax (or
+ * $-4095); ja/jae error; ret": nothing is left to do but return, and the
+ * stack is as the caller left it, so [rsp] is the return address. When that
+ * caller is not guarded (the program called write() itself), exiting here is
+ * exiting just after the call returned: no libc state is half updated. A
+ * caller inside libc (stdio's write of its buffer) is still unsafe. */
+static bool returns_to_unguarded_caller(const unsigned char *p, const struct range *r,
+                                        uintptr_t sp)
+{
+    if ((uintptr_t)p + 9 > r->hi)
+        return false;
+    if (p[0] != 0x48 || p[1] != 0x3d || (p[2] != 0x00 && p[2] != 0x01) || p[3] != 0xf0 ||
+        p[4] != 0xff || p[5] != 0xff || (p[6] != 0x77 && p[6] != 0x73) || p[8] != 0xc3)
+        return false;
+    uintptr_t ret;
+    memcpy(&ret, (const void *)sp, sizeof ret);
+    return find(ret) == NULL;
+}
+
 bool me_context_is_safe(const void *ucp, const siginfo_t *info)
 {
 #if defined(__x86_64__)
@@ -139,6 +160,8 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
         if (info && info->si_pid == me_sys_getpid() &&
             (info->si_code == SI_USER || info->si_code == SI_TKILL || info->si_code == SI_QUEUE))
             return true; /* raise(), kill(getpid(), …): the thread signalled itself */
+        if (returns_to_unguarded_caller(p, r, (uintptr_t)uc->uc_mcontext.gregs[REG_RSP]))
+            return true;
     }
     return false;
 #else
