@@ -4,12 +4,16 @@
  * What is left here:
  *   - daemon(): the same program goes on in the child, so the child takes
  *     over the parent's private exit functions (the parent _exits at once);
- *   - in the child of fork, daemon and forkpty: refill the wiped pid cache
- *     at once (a vfork child of that child would otherwise fill the shared
- *     page with its own pid), and the optional "children ignore SIGINT"
- *     (MULTIEXIT_CHILD_SIGINT=ignore). By wrapping the calls, not with
- *     pthread_atfork: its first registration initialises malloc, which costs
- *     every process some 70 KB of memory;
+ *   - vfork(): fill the pid cache before the child shares it. A forked child
+ *     refills its wiped cache lazily; if its first call to vfork came first,
+ *     the vfork child would fill the shared page with its own pid, and the
+ *     parent would take that pid for its own once the child is gone;
+ *   - the optional "children ignore SIGINT" (MULTIEXIT_CHILD_SIGINT=ignore)
+ *     in the child of fork, daemon and forkpty. Without it, fork is a tail
+ *     call: the child returns straight to the program and never touches the
+ *     shim's pages (each a page fault in a fresh child). By wrapping the
+ *     calls, not with pthread_atfork: its first registration initialises
+ *     malloc, which costs every process some 70 KB of memory;
  *   - exit() in a vfork child, which shares its parent's memory: walking
  *     glibc's list there would run (and free) the parent's entries. */
 #include "internal.h"
@@ -21,13 +25,20 @@
 
 #include "../registry/exitfns.h"
 
-ME_EXPORT pid_t fork(void)
+static pid_t __attribute__((noinline)) fork_then_hook_child(void)
 {
-    me_ensure_init();
     pid_t p = me_real.fork();
     if (p == 0)
         me_fork_child();
     return p;
+}
+
+ME_EXPORT pid_t fork(void)
+{
+    me_ensure_init();
+    if (__builtin_expect(me_cfg.child_ignore_int, 0))
+        return fork_then_hook_child();
+    return me_real.fork(); /* compiled as a jump */
 }
 
 ME_EXPORT pid_t __fork(void) __THROW __attribute__((alias("fork")));
@@ -55,9 +66,43 @@ ME_EXPORT int daemon(int nochdir, int noclose)
     return r;
 }
 
+/* vfork cannot be wrapped by a C function: the child runs on the parent's
+ * stack, and returning through a wrapper's frame would leave the parent a
+ * clobbered one. The stub calls the preparation (which returns the real
+ * vfork) and jumps to it, with the stack exactly as the caller left it. */
+void *me_vfork_prepare(void);
+void *me_vfork_prepare(void)
+{
+    me_ensure_init();
+    me_pid(); /* fills the cache with this process's pid if it was empty */
+    return ME_REAL_LAZY(void *, "vfork");
+}
+
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".globl vfork\n"
+        ".type vfork, @function\n"
+        "vfork:\n"
+        "    .cfi_startproc\n"
+        "    endbr64\n"
+        "    sub $8, %rsp\n" /* the call needs a 16-byte aligned stack */
+        "    .cfi_adjust_cfa_offset 8\n"
+        "    call me_vfork_prepare\n"
+        "    add $8, %rsp\n"
+        "    .cfi_adjust_cfa_offset -8\n"
+        "    jmp *%rax\n"
+        "    .cfi_endproc\n"
+        ".size vfork, .-vfork\n"
+        ".globl __vfork\n"
+        ".set __vfork, vfork\n");
+#endif
+
 void me_fork_child(void)
 {
-    me_pid(); /* refill the wiped cache now, before a vfork could share it */
+    /* Refill the wiped cache now, before a vfork could share it. Written
+     * without reading it first: a read would map the zero page, and the
+     * write then copy it (two faults instead of one). */
+    me_pid_slow();
     if (me_cfg.child_ignore_int && me_is_managed(SIGINT)) {
         struct sigaction ign;
         memset(&ign, 0, sizeof ign);

@@ -256,8 +256,9 @@ START_TEST(vfork_child_cannot_change_the_parents_view)
 }
 END_TEST
 
-/* The pid cache of a forked child is refilled at once: a vfork child of
- * that child must not be taken for a process of its own. */
+/* A vfork child of a forked child must not be taken for a process of its
+ * own: the forked child's wiped pid cache is filled by the vfork wrapper
+ * before the vfork child shares it (fails without that). */
 START_TEST(vfork_child_of_a_forked_child_cannot_change_its_view)
 {
     struct proc p;
