@@ -36,9 +36,13 @@ static pid_t __attribute__((noinline)) fork_then_hook_child(void)
 ME_EXPORT pid_t fork(void)
 {
     me_ensure_init();
+#if defined(__x86_64__)
     if (__builtin_expect(me_cfg.child_ignore_int, 0))
         return fork_then_hook_child();
     return me_real.fork(); /* compiled as a jump */
+#else
+    return fork_then_hook_child(); /* no vfork stub here: refill in the child */
+#endif
 }
 
 ME_EXPORT pid_t __fork(void) __THROW __attribute__((alias("fork")));
