@@ -55,12 +55,13 @@ extern struct me_config me_cfg;
 extern _Atomic me_sigmask me_managed;
 void me_init_slow(void);
 extern _Atomic int me_init_state; /* 0 none, 1 running, 2 done */
-static inline void me_ensure_init(void)
+/* always_inline: the -Os files would otherwise call these out of line */
+static inline __attribute__((always_inline)) void me_ensure_init(void)
 {
     if (__builtin_expect(atomic_load_explicit(&me_init_state, memory_order_acquire) != 2, 0))
         me_init_slow();
 }
-static inline bool me_is_managed(int sig)
+static inline __attribute__((always_inline)) bool me_is_managed(int sig)
 {
     return sig >= 1 && sig <= ME_MAXSIG &&
            (atomic_load_explicit(&me_managed, memory_order_relaxed) & ME_SIGBIT(sig));
@@ -70,7 +71,7 @@ static inline bool me_is_managed(int sig)
  * A vfork child shares the page and sees its parent's pid. */
 extern volatile pid_t *me_pid_cache;
 pid_t me_pid_slow(void);
-static inline pid_t me_pid(void)
+static inline __attribute__((always_inline)) pid_t me_pid(void)
 {
     volatile pid_t *c = me_pid_cache;
     pid_t p = __builtin_expect(c != NULL, 1) ? *c : 0;
