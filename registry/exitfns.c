@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 /* 24 bytes: a million registrations cost 24 MB beside glibc's own 32 MB.
  * meta packs the owner pid (at most 2^22 on Linux) with three flags. */
@@ -28,6 +29,7 @@ struct chunk {
 
 #define FIRST_CAP 64
 #define MAX_CAP 16384
+#define HUGE_BYTES (2u << 20)
 
 static struct {
     struct chunk hdr;
@@ -37,6 +39,28 @@ static struct {
 static struct chunk *head = &first.hdr; /* oldest chunk */
 static struct chunk *tail = &first.hdr; /* chunk being filled */
 static atomic_flag lock = ATOMIC_FLAG_INIT;
+
+/* Past some 16,000 registrations (chunks of 64, 128, … 8192 records) a chunk
+ * is one 2 MiB transparent huge page where the kernel allows them: one
+ * fault instead of 512, and faults were most of what a million
+ * registrations cost. Chunks are never freed. */
+static struct chunk *chunk_alloc(size_t *cap)
+{
+    if (*cap == MAX_CAP) {
+        void *p = mmap(NULL, 2 * HUGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+        if (p != MAP_FAILED) {
+            uintptr_t a = ((uintptr_t)p + HUGE_BYTES - 1) & ~(uintptr_t)(HUGE_BYTES - 1);
+            if (a > (uintptr_t)p)
+                munmap(p, a - (uintptr_t)p);
+            munmap((void *)(a + HUGE_BYTES), (uintptr_t)p + 2 * HUGE_BYTES - a - HUGE_BYTES);
+            madvise((void *)a, HUGE_BYTES, MADV_HUGEPAGE);
+            *cap = (HUGE_BYTES - sizeof(struct chunk)) / sizeof(struct me_exit_rec);
+            return (struct chunk *)a;
+        }
+    }
+    return malloc(sizeof(struct chunk) + *cap * sizeof(struct me_exit_rec));
+}
 
 /* Registration is short and never done from a signal handler that could
  * interrupt another registration without deadlocking glibc itself (its
@@ -57,7 +81,7 @@ struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, 
     size_t tail_cap = tail->cap ? tail->cap : FIRST_CAP;
     if (tail->used == tail_cap) {
         size_t cap = tail_cap * 2 > MAX_CAP ? MAX_CAP : tail_cap * 2;
-        struct chunk *c = malloc(sizeof *c + cap * sizeof c->recs[0]);
+        struct chunk *c = chunk_alloc(&cap);
         if (!c) {
             lock_release();
             return NULL;
