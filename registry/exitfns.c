@@ -27,7 +27,7 @@ struct chunk {
     struct me_exit_rec recs[];
 };
 
-#define FIRST_CAP 64
+#define FIRST_CAP 16 /* in the page of hot writable data: see sigchain.h */
 #define MAX_CAP 16384
 #define HUGE_BYTES (2u << 20)
 

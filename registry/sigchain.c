@@ -22,17 +22,12 @@ struct slot {
     atomic_ullong gen;
 };
 
-/* The heads are small and together (a page for all signals, touched at
- * start-up for the managed ones); the pools are large and untouched until a
- * handler is first installed for their signal: memory a process without
- * handlers never pays for. */
-static struct slot slots[ME_CHAIN_NSIG];
-/* .lbss (x86-64's large-data bss) is placed after every .bss, so that no
- * hot variable shares a page with the pools */
-#if defined(__x86_64__)
-__attribute__((section(".lbss")))
-#endif
-static struct snap pools[ME_CHAIN_NSIG][POOL];
+/* The heads are small (see ME_HOT_SIGS); the pools are large and untouched
+ * until a handler is first installed for their signal: memory a process
+ * without handlers never pays for. */
+static struct slot slots_lo[ME_HOT_SIGS];
+ME_COLD_BSS static struct slot slots_hi[ME_CHAIN_NSIG - ME_HOT_SIGS];
+ME_COLD_BSS static struct snap pools[ME_CHAIN_NSIG][POOL];
 
 /* What this thread holds right now: a pinned snapshot, a slot being built.
  * A handler that siglongjmps out of a sigaction it interrupted abandons
@@ -98,7 +93,15 @@ static void inflight_pop(void)
         n_inflight--;
 }
 
-static struct slot *slot_of(int sig) { return &slots[sig]; }
+static struct slot *slot_of(int sig)
+{
+    return sig < ME_HOT_SIGS ? &slots_lo[sig] : &slots_hi[sig - ME_HOT_SIGS];
+}
+static int sig_of_slot(const struct slot *s)
+{
+    uintptr_t a = (uintptr_t)s, lo = (uintptr_t)slots_lo;
+    return a - lo < sizeof slots_lo ? (int)(s - slots_lo) : ME_HOT_SIGS + (int)(s - slots_hi);
+}
 
 static struct snap *pin(struct slot *s)
 {
@@ -195,7 +198,7 @@ static struct snap *take_free(struct slot *s)
 {
     for (;;) {
         for (int i = 0; i < POOL; i++) {
-            struct snap *p = &pools[s - slots][i];
+            struct snap *p = &pools[sig_of_slot(s)][i];
             if (p == atomic_load(&s->cur))
                 continue;
             unsigned zero = 0;

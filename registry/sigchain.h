@@ -14,6 +14,18 @@
 
 #define ME_CHAIN_CAP 32 /* handlers per signal; documented in the README */
 #define ME_CHAIN_NSIG 65
+/* Per-signal state is split in two: signals below ME_HOT_SIGS (HUP, INT,
+ * QUIT, USR1, USR2, ALRM, TERM: what programs manage) in ordinary .bss, in
+ * the page of writable data that start-up touches anyway; the rest in
+ * ME_COLD_BSS, which is untouched unless such a signal is managed. */
+#define ME_HOT_SIGS 16
+/* .lbss (x86-64's large-data bss) is placed after every .bss, so that no
+ * hot variable shares a page with what is there */
+#if defined(__x86_64__)
+#define ME_COLD_BSS __attribute__((section(".lbss")))
+#else
+#define ME_COLD_BSS
+#endif
 
 struct me_handler {
     void *fn;       /* handler, or SIG_DFL / SIG_IGN for a disposition */

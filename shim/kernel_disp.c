@@ -22,12 +22,19 @@ struct kkey {
     uint64_t mask;
 };
 
-static struct {
+struct kstate {
     _Atomic uintptr_t owner; /* the syncing thread's token, 0 = free */
     uintptr_t mark;          /* its stack address */
     bool valid;
     struct kkey applied;
-} kst[ME_CHAIN_NSIG];
+};
+static struct kstate kst_lo[ME_HOT_SIGS];
+ME_COLD_BSS static struct kstate kst_hi[ME_CHAIN_NSIG - ME_HOT_SIGS];
+
+static struct kstate *ks(int sig)
+{
+    return sig < ME_HOT_SIGS ? &kst_lo[sig] : &kst_hi[sig - ME_HOT_SIGS];
+}
 
 /* A per-thread token: the address of a thread-local variable. */
 static __thread char thread_token __attribute__((tls_model("initial-exec")));
@@ -82,8 +89,9 @@ static void apply(int sig, const struct kkey *k)
  * redundant sigprocmask. */
 uint64_t me_kernel_mask(int sig, bool *nodefer)
 {
-    *nodefer = kst[sig].applied.flags & SA_NODEFER;
-    return kst[sig].applied.mask;
+    const struct kstate *k = ks(sig);
+    *nodefer = k->applied.flags & SA_NODEFER;
+    return k->applied.mask;
 }
 
 /* True when this thread may apply now. Whoever else holds it (another
@@ -92,13 +100,14 @@ uint64_t me_kernel_mask(int sig, bool *nodefer)
 static bool sync_acquire(int sig, uintptr_t here)
 {
     uintptr_t self = (uintptr_t)&thread_token, seen = 0;
-    if (atomic_compare_exchange_strong(&kst[sig].owner, &seen, self)) {
-        kst[sig].mark = here;
+    struct kstate *k = ks(sig);
+    if (atomic_compare_exchange_strong(&k->owner, &seen, self)) {
+        k->mark = here;
         return true;
     }
-    if (seen != self || !me_chain_mark_abandoned(kst[sig].mark, here))
+    if (seen != self || !me_chain_mark_abandoned(k->mark, here))
         return false;
-    kst[sig].mark = here;
+    k->mark = here;
     return true;
 }
 
@@ -110,17 +119,18 @@ static bool same_key(const struct kkey *a, const struct kkey *b)
 void me_kernel_sync(int sig)
 {
     uintptr_t here = (uintptr_t)__builtin_frame_address(0); /* compared as a number */
+    struct kstate *st = ks(sig);
     for (;;) {
         if (!sync_acquire(sig, here))
             return;
         struct kkey k;
         uint64_t gen = desired(sig, &k);
-        if (!kst[sig].valid || !same_key(&k, &kst[sig].applied)) {
+        if (!st->valid || !same_key(&k, &st->applied)) {
             apply(sig, &k);
-            kst[sig].applied = k;
-            kst[sig].valid = true;
+            st->applied = k;
+            st->valid = true;
         }
-        atomic_store(&kst[sig].owner, 0);
+        atomic_store(&st->owner, 0);
         struct me_handler d;
         uint64_t now;
         me_chain_disposition(sig, &d, &now);
@@ -167,7 +177,7 @@ void me_kernel_take_over(int sig)
     if (restorer && !me_restorer)
         me_restorer = restorer;
     me_chain_set_initial(sig, &init);
-    kst[sig].valid = false;
+    ks(sig)->valid = false;
     me_kernel_sync(sig);
 }
 
@@ -179,7 +189,8 @@ void *me_kernel_restorer(void)
     for (int sig = 1; !me_restorer && sig < ME_CHAIN_NSIG; sig++) {
         struct me_handler h;
         void *restorer;
-        if (kst[sig].valid && kst[sig].applied.kind == K_DISPATCH &&
+        const struct kstate *k = ks(sig);
+        if (k->valid && k->applied.kind == K_DISPATCH &&
             query(sig, &h, &restorer) == 0 && h.fn == (void *)me_dispatch)
             me_restorer = restorer;
     }
