@@ -29,7 +29,7 @@ struct chunk {
 
 #define FIRST_CAP 16 /* in the page of hot writable data: see sigchain.h */
 #define MAX_CAP 16384
-#define HUGE_BYTES (2u << 20)
+#define HUGE_BYTES ((size_t)2 << 20)
 
 static struct {
     struct chunk hdr;
