@@ -178,10 +178,9 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
             if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig_of(w), ST_SIG_RUNNING)))
                 me_exit_run_signal(sig_of(w));
         } else {
-            /* Any delivery re-arms, not only the retry timer's own: when
-             * the timer expires while another instance of the signal is
-             * pending, the kernel drops the timer's, and that other one is
-             * all that arrives. */
+            /* Any delivery re-arms, not only the retry timer's own: the
+             * chain must not depend on which instance of the signal (the
+             * timer's, or one sent meanwhile) the kernel hands over. */
             retry_again();
         }
     }
