@@ -97,11 +97,6 @@ static struct slot *slot_of(int sig)
 {
     return sig < ME_HOT_SIGS ? &slots_lo[sig] : &slots_hi[sig - ME_HOT_SIGS];
 }
-static int sig_of_slot(const struct slot *s)
-{
-    uintptr_t a = (uintptr_t)s, lo = (uintptr_t)slots_lo;
-    return a - lo < sizeof slots_lo ? (int)(s - slots_lo) : ME_HOT_SIGS + (int)(s - slots_hi);
-}
 
 static struct snap *pin(struct slot *s)
 {
@@ -194,11 +189,11 @@ void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
 }
 
 /* A pool entry that is neither current nor pinned nor being built. */
-static struct snap *take_free(struct slot *s)
+static struct snap *take_free(int sig, struct slot *s)
 {
     for (;;) {
         for (int i = 0; i < POOL; i++) {
-            struct snap *p = &pools[sig_of_slot(s)][i];
+            struct snap *p = &pools[sig][i];
             if (p == atomic_load(&s->cur))
                 continue;
             unsigned zero = 0;
@@ -228,7 +223,7 @@ static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler
         struct snap *old = pin(s);
         if (f)
             f->pinned = old;
-        struct snap *nw = take_free(s);
+        struct snap *nw = take_free(sig, s);
         if (f)
             f->building = nw;
         if (old)

@@ -94,14 +94,20 @@ static int micro(const char *what)
 
 static const char *self, *shim, *empty, *many;
 
+/* In a child about to exec: the preload to run under, or none. */
+static void use_preload(const char *preload)
+{
+    if (preload)
+        setenv("LD_PRELOAD", preload, 1);
+    else
+        unsetenv("LD_PRELOAD");
+}
+
 static pid_t spawn(const char *preload, char *const argv[], int ready_fd)
 {
     pid_t p = fork();
     if (p == 0) {
-        if (preload)
-            setenv("LD_PRELOAD", preload, 1);
-        else
-            unsetenv("LD_PRELOAD");
+        use_preload(preload);
         if (ready_fd >= 0)
             dup2(ready_fd, 3);
         execv(argv[0], argv);
@@ -120,10 +126,7 @@ static double run_micro(const char *preload, const char *what)
     if (p == 0) {
         dup2(fds[1], 1);
         close(fds[0]);
-        if (preload)
-            setenv("LD_PRELOAD", preload, 1);
-        else
-            unsetenv("LD_PRELOAD");
+        use_preload(preload);
         execl(self, self, "micro", what, (char *)NULL);
         _exit(127);
     }
@@ -175,10 +178,9 @@ static long callgrind_instructions(const char *preload)
 {
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
-             "%s%s%s valgrind --tool=callgrind --callgrind-out-file=/dev/null /bin/true 2>&1 | "
+             "%s%s valgrind --tool=callgrind --callgrind-out-file=/dev/null /bin/true 2>&1 | "
              "sed -n 's/.*Collected : \\([0-9]*\\).*/\\1/p'",
-             preload ? "LD_PRELOAD=" : "env -u LD_PRELOAD", preload ? preload : "",
-             preload ? "" : "");
+             preload ? "LD_PRELOAD=" : "env -u LD_PRELOAD", preload ? preload : "");
     FILE *f = popen(cmd, "r");
     long n = -1;
     if (!f || fscanf(f, "%ld", &n) != 1)
@@ -194,14 +196,13 @@ static int cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+/* Sorts v in place (report() prints and stores the samples sorted) and
+ * returns its mean or its median. */
+static double center(double *v, int n, bool use_mean)
 {
     qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double mean(const double *v, int n)
-{
+    if (!use_mean)
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     double s = 0;
     for (int i = 0; i < n; i++)
         s += v[i];
@@ -221,10 +222,8 @@ static int over;
 
 static void report(struct metric *m, double *a, double *b, int n)
 {
-    m->a_med = m->mean ? mean(a, n) : median(a, n);
-    m->b_med = m->mean ? mean(b, n) : median(b, n);
-    qsort(a, (size_t)n, sizeof *a, cmp);
-    qsort(b, (size_t)n, sizeof *b, cmp);
+    m->a_med = center(a, n, m->mean);
+    m->b_med = center(b, n, m->mean);
     m->a_lo = a[0], m->a_hi = a[n - 1], m->b_lo = b[0], m->b_hi = b[n - 1];
     m->ratio = m->a_med / m->b_med;
     int ok = m->ratio <= m->target;
@@ -262,9 +261,7 @@ static void pair_micro(const char *name, double target, const char *what_a, cons
         c[i] = run_micro(empty, what_b);
     }
     struct metric m = {.name = name, .unit = "ns/op", .target = target};
-    double cb[64];
-    memcpy(cb, b, sizeof cb);
-    m.floor_ratio = median(c, reps) / median(cb, reps);
+    m.floor_ratio = center(c, reps, false) / center(b, reps, false);
     report(&m, a, b, reps);
 }
 
@@ -324,15 +321,14 @@ int main(int argc, char **argv)
     /* ~100 us each, dominated by the kernel's wake-up of the parent on a
      * VM: many interleaved runs for a stable median */
     enum { SD_REPS = 101 };
-    double sa[SD_REPS], sb[SD_REPS], sc[SD_REPS], sb2[SD_REPS];
+    double sa[SD_REPS], sb[SD_REPS], sc[SD_REPS];
     for (int i = 0; i < SD_REPS; i++) {
         sa[i] = run_shutdown(shim) * 1e6;
         sb[i] = run_shutdown(NULL) * 1e6;
         sc[i] = run_shutdown(empty) * 1e6;
     }
     struct metric m2 = {.name = "shutdown", .unit = "us", .target = 1.5};
-    memcpy(sb2, sb, sizeof sb2);
-    m2.floor_ratio = median(sc, SD_REPS) / median(sb2, SD_REPS);
+    m2.floor_ratio = center(sc, SD_REPS, false) / center(sb, SD_REPS, false);
     report(&m2, sa, sb, SD_REPS);
 
     /* Peak RSS varies run to run with address-space randomisation (where
@@ -353,7 +349,7 @@ int main(int argc, char **argv)
         mc[i] = (double)rc;
     }
     struct metric m3 = {.name = "memory", .unit = "KiB peak RSS", .target = 1.02, .mean = true};
-    m3.floor_ratio = mean(mc, MEM_REPS) / mean(mb, MEM_REPS);
+    m3.floor_ratio = center(mc, MEM_REPS, true) / center(mb, MEM_REPS, true);
     report(&m3, ma, mb, MEM_REPS);
 
     fprintf(json, "\n]\n");
