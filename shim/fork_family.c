@@ -78,7 +78,7 @@ void *me_vfork_prepare(void);
 void *me_vfork_prepare(void)
 {
     me_ensure_init();
-    me_pid(); /* fills the cache with this process's pid if it was empty */
+    me_pid_cache_fill();
     return ME_REAL_LAZY(void *, "vfork");
 }
 

@@ -16,14 +16,60 @@ _Atomic me_sigmask me_managed;
 _Atomic int me_init_state;
 static _Atomic pid_t init_tid;
 
-volatile pid_t *me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
+volatile pid_t *_Atomic me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
+
+/* The cache page costs the process a page of memory and a mapping (which
+ * every fork copies), so it is made only once the pid is asked for often:
+ * a program that never registers many exit functions never pays for it.
+ * Where vfork is not wrapped (see fork_family.c) it is made at start-up,
+ * so that a vfork child, sharing our memory, never makes or fills it. */
+#if defined(__x86_64__)
+#define ME_PID_LOOKUPS_BEFORE_CACHE 32
+#else
+#define ME_PID_LOOKUPS_BEFORE_CACHE 0
+#endif
+
+/* Maps the cache page; false on a kernel without MADV_WIPEONFORK (< 4.14),
+ * which then always asks. Async-signal-safe: raw system calls and a CAS. */
+static bool make_pid_cache(void)
+{
+    static _Atomic bool unsupported;
+    if (atomic_load_explicit(&unsupported, memory_order_relaxed))
+        return false;
+    long page = me_sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page < 0 && page > -4096)
+        return false;
+    if (me_sys(SYS_madvise, page, 4096, MADV_WIPEONFORK) != 0) {
+        me_sys(SYS_munmap, page, 4096);
+        atomic_store_explicit(&unsupported, true, memory_order_relaxed);
+        return false;
+    }
+    volatile pid_t *none = NULL;
+    if (!atomic_compare_exchange_strong(&me_pid_cache, &none, (volatile pid_t *)page))
+        me_sys(SYS_munmap, page, 4096); /* another thread made it first */
+    return true;
+}
 
 pid_t me_pid_slow(void)
 {
+    static _Atomic unsigned lookups;
     pid_t p = me_sys_getpid();
-    if (me_pid_cache) /* else a kernel without MADV_WIPEONFORK (< 4.14): always ask */
-        *me_pid_cache = p;
+    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
+    if (!c && atomic_fetch_add_explicit(&lookups, 1, memory_order_relaxed) >=
+                  ME_PID_LOOKUPS_BEFORE_CACHE && make_pid_cache())
+        c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
+    if (c)
+        *c = p;
     return p;
+}
+
+/* For the vfork wrapper: the cache must exist and hold our pid before a
+ * child shares it. */
+void me_pid_cache_fill(void)
+{
+    if (!atomic_load_explicit(&me_pid_cache, memory_order_acquire))
+        make_pid_cache();
+    me_pid();
 }
 
 bool me_in_vfork_child(void)
@@ -31,20 +77,8 @@ bool me_in_vfork_child(void)
     /* A forked child sees the page zeroed; a vfork child (CLONE_VM) sees its
      * parent's pid. Read it raw: filling it here would write the child's
      * pid into the parent's memory. */
-    return me_pid_cache && *me_pid_cache != 0 && *me_pid_cache != me_sys_getpid();
-}
-
-static void init_pid_cache(void)
-{
-    long page = me_sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (page < 0 && page > -4096)
-        return;
-    if (me_sys(SYS_madvise, page, 4096, MADV_WIPEONFORK) != 0) {
-        me_sys(SYS_munmap, page, 4096);
-        return;
-    }
-    me_pid_cache = (volatile pid_t *)page;
-    me_pid(); /* primed, so that a vfork child never fills it */
+    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
+    return c && *c != 0 && *c != me_sys_getpid();
 }
 
 /* One walk over the loaded objects serves symbol resolution and the
@@ -118,7 +152,8 @@ static void do_init(void)
     bool after_self = false;
     dl_iterate_phdr(visit_object, &after_self);
     me_real_finish();
-    init_pid_cache();
+    if (ME_PID_LOOKUPS_BEFORE_CACHE == 0)
+        me_pid_cache_fill();
     collect_vars();
     me_config_load(&me_cfg, var, me_diag_stderr, NULL);
     /* Registered before anything else can be: runs after every other exit

@@ -68,12 +68,14 @@ static inline __attribute__((always_inline)) bool me_is_managed(int sig)
 }
 /* The pid of this process, cached in a MADV_WIPEONFORK page: any fork (even
  * a raw clone without CLONE_VM) sees it zeroed and asks the kernel again.
- * A vfork child shares the page and sees its parent's pid. */
-extern volatile pid_t *me_pid_cache;
+ * A vfork child shares the page and sees its parent's pid. The page is
+ * made on demand (init.c); until then every call asks the kernel. */
+extern volatile pid_t *_Atomic me_pid_cache;
 pid_t me_pid_slow(void);
+void me_pid_cache_fill(void);
 static inline __attribute__((always_inline)) pid_t me_pid(void)
 {
-    volatile pid_t *c = me_pid_cache;
+    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_relaxed);
     pid_t p = __builtin_expect(c != NULL, 1) ? *c : 0;
     return __builtin_expect(p != 0, 1) ? p : me_pid_slow();
 }

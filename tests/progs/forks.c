@@ -6,6 +6,8 @@
  *   vfork       a vfork child that (wrongly) calls exit()
  *   daemon FILE atexit, daemon(0,0); the daemon says "pid N" on fd 3 and
  *               waits for SIGTERM (exit functions append to FILE)
+ * raw and vfork take an optional count N: N do-nothing exit functions are
+ * registered first, enough for the shim to start caching the pid.
  * The API is looked up with dlsym: the program works preloaded or linked. */
 #include <dlfcn.h>
 #include <pty.h>
@@ -31,6 +33,7 @@ static void child_own(void) { printf("child's own in %s\n", role); }
 static void a_api(void *arg) { printf("api %s in %s\n", (char *)arg, role); }
 static void b_plain(void) { printf("plain B in %s\n", role); }
 static void never(void *arg) { printf("NEVER %s\n", (char *)arg); }
+static void nothing(void) {}
 
 static pid_t child(const char *name, void (*body)(void))
 {
@@ -73,6 +76,8 @@ int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
     setvbuf(stdout, NULL, _IOLBF, 0);
+    for (int i = argc > 2 && strcmp(mode, "daemon") != 0 ? atoi(argv[2]) : 0; i > 0; i--)
+        atexit(nothing);
     reg = (int (*)(void (*)(void *), void *, int))dlsym(RTLD_DEFAULT, "multiexit_register");
     unreg = (int (*)(void (*)(void *)))dlsym(RTLD_DEFAULT, "multiexit_unregister");
 
