@@ -290,12 +290,37 @@ START_TEST(system_and_abort_unchanged)
 }
 END_TEST
 
+/* A stack walk from a handler and from an exit function reaches main
+ * through the shim's dispatcher and exit path, as it does without them
+ * (backtraces in crash reporters, C++ exceptions, thread cancellation). */
+START_TEST(stack_walks_cross_the_shim)
+{
+    static const char *const modes[] = {"signal", "exit"};
+    static const char *const want[] = {
+        "handler: prog_handler prog_deep main\nreturned\nexit function: prog_exit_function\n",
+        "exit function: prog_exit_function prog_deep main\n"};
+    for (int k = 0; k < 2; k++) {
+        struct proc bare, with;
+        proc_spawn(&bare, false, NULL, prog_path("unwind"), modes[k], NULL);
+        proc_finish(&bare, T);
+        ck_assert_str_eq(bare.out_buf, want[k]);
+        proc_spawn(&with, true, NULL, prog_path("unwind"), modes[k], NULL);
+        proc_finish(&with, T);
+        ck_assert_str_eq(with.out_buf, want[k]);
+        ck_assert_msg(exited_with(&with, 0), "status: %s", status_str(&with));
+        proc_free(&bare);
+        proc_free(&with);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
     TCase *tc = tcase_create("chaining");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, two_components_chain);
+    tcase_add_test(tc, stack_walks_cross_the_shim);
     tcase_add_test(tc, five_components_chain_newest_first);
     tcase_add_test(tc, program_sees_its_own_view);
     tcase_add_test(tc, save_restore_leaves_the_older_handler);
