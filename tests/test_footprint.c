@@ -1,0 +1,126 @@
+/* What the shim's code costs a process in memory: a program that starts,
+ * registers exit functions, forks and exits, and never gets a signal,
+ * leaves the second code segment (shim/layout.ld) unread, so none of it is
+ * resident. Read from /proc/PID/smaps while the program is stopped at its
+ * exit (PTRACE_EVENT_EXIT), its memory still mapped. Built only where
+ * CMake links with that script. */
+#include <check.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+struct code_rss {
+    int segments;  /* executable mappings of the shim */
+    long first_kb; /* resident KiB of the first one (start-up and exit) */
+    long rest_kb;  /* and of the last one (everything else) */
+};
+
+static void read_smaps(pid_t pid, struct code_rss *r)
+{
+    char shim[PATH_MAX], path[64], line[512];
+    ck_assert_ptr_nonnull(realpath(shim_path(), shim));
+    snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    bool in_code = false;
+    memset(r, 0, sizeof *r);
+    while (fgets(line, sizeof line, f)) {
+        char perms[8], name[PATH_MAX] = "";
+        unsigned long lo, hi;
+        long kb;
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &lo, &hi, perms, name) >= 3) {
+            in_code = strcmp(name, shim) == 0 && perms[2] == 'x';
+            r->segments += in_code;
+        } else if (in_code && sscanf(line, "Rss: %ld kB", &kb) == 1) {
+            if (r->segments == 1)
+                r->first_kb = kb;
+            r->rest_kb = kb; /* mappings are listed by address: the last wins */
+        }
+    }
+    fclose(f);
+}
+
+/* Runs argv under the shim and measures it at its exit. */
+static void measure(char *const argv[], struct code_rss *r)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("LD_PRELOAD", shim_path(), 1);
+        ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid); /* stopped after exec */
+    ck_assert(WIFSTOPPED(st));
+    ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)PTRACE_O_TRACEEXIT);
+    ptrace(PTRACE_CONT, pid, NULL, NULL);
+    bool measured = false;
+    while (waitpid(pid, &st, 0) == pid && WIFSTOPPED(st)) {
+        int sig = 0;
+        if (st >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
+            read_smaps(pid, r);
+            measured = true;
+        } else {
+            sig = WSTOPSIG(st); /* a signal the program is being sent */
+        }
+        ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
+    }
+    ck_assert_msg(measured, "%s: no exit stop", argv[0]);
+}
+
+START_TEST(true_reads_no_code_beyond_start_and_exit)
+{
+    char *const argv[] = {"/bin/true", NULL};
+    struct code_rss r;
+    measure(argv, &r);
+    ck_assert_int_eq(r.segments, 2);
+    ck_assert_int_gt(r.first_kb, 0);
+    ck_assert_int_eq(r.rest_kb, 0);
+}
+END_TEST
+
+START_TEST(exit_functions_fork_and_sigpipe_stay_in_the_first_segment)
+{
+    char *const argv[] = {(char *)prog_path("plain"), NULL};
+    struct code_rss r;
+    measure(argv, &r);
+    ck_assert_int_eq(r.segments, 2);
+    ck_assert_int_eq(r.rest_kb, 0);
+}
+END_TEST
+
+/* The control: a signal is dispatched from the second segment, and the
+ * measurement sees it. */
+START_TEST(a_signal_reads_the_rest)
+{
+    char *const argv[] = {(char *)prog_path("plain"), "raise", NULL};
+    struct code_rss r;
+    measure(argv, &r);
+    ck_assert_int_eq(r.segments, 2);
+    ck_assert_int_gt(r.rest_kb, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("footprint");
+    TCase *tc = tcase_create("code pages");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, true_reads_no_code_beyond_start_and_exit);
+    tcase_add_test(tc, exit_functions_fork_and_sigpipe_stay_in_the_first_segment);
+    tcase_add_test(tc, a_signal_reads_the_rest);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
