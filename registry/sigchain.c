@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <signal.h>
@@ -22,12 +23,40 @@ struct slot {
     atomic_ullong gen;
 };
 
-/* The heads are small (see ME_HOT_SIGS); the pools are large and untouched
- * until a handler is first installed for their signal: memory a process
- * without handlers never pays for. */
+/* The heads of the signals programs manage are small and in .bss (see
+ * ME_HOT_SIGS). The pools, and the heads of the other signals, are large:
+ * they are mapped the first time anything is managed (me_chain_ready), not
+ * made part of the library's .bss, which the loader maps for every process
+ * as a mapping of its own that every fork then copies. */
 static struct slot slots_lo[ME_HOT_SIGS];
-ME_COLD_BSS static struct slot slots_hi[ME_CHAIN_NSIG - ME_HOT_SIGS];
-ME_COLD_BSS static struct snap pools[ME_CHAIN_NSIG][POOL];
+struct cold {
+    struct slot slots_hi[ME_CHAIN_NSIG - ME_HOT_SIGS];
+    struct snap pools[ME_CHAIN_NSIG][POOL];
+};
+static struct cold *_Atomic cold;
+
+void *me_map_once(void *_Atomic *where, size_t size)
+{
+    void *have = atomic_load_explicit(where, memory_order_acquire);
+    if (have)
+        return have;
+    /* the raw call: async-signal-safe, and no errno to disturb */
+    long m = syscall(SYS_mmap, NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    if (m < 0 && m > -4096)
+        return atomic_load_explicit(where, memory_order_acquire);
+    if (!atomic_compare_exchange_strong(where, &have, (void *)m)) {
+        syscall(SYS_munmap, m, size); /* another thread mapped it first */
+        return have;
+    }
+    return (void *)m;
+}
+
+/* Mapped by whoever needs it first; the shim asks me_chain_ready() before
+ * managing anything, so that a refusal leaves the signal to libc. */
+static struct cold *cold_state(void) { return me_map_once((void *_Atomic *)&cold, sizeof *cold); }
+
+bool me_chain_ready(void) { return cold_state() != NULL; }
 
 /* What this thread holds right now: a pinned snapshot, a slot being built.
  * A handler that siglongjmps out of a sigaction it interrupted abandons
@@ -95,7 +124,7 @@ static void inflight_pop(void)
 
 static struct slot *slot_of(int sig)
 {
-    return sig < ME_HOT_SIGS ? &slots_lo[sig] : &slots_hi[sig - ME_HOT_SIGS];
+    return sig < ME_HOT_SIGS ? &slots_lo[sig] : &cold_state()->slots_hi[sig - ME_HOT_SIGS];
 }
 
 static struct snap *pin(struct slot *s)
@@ -193,7 +222,7 @@ static struct snap *take_free(int sig, struct slot *s)
 {
     for (;;) {
         for (int i = 0; i < POOL; i++) {
-            struct snap *p = &pools[sig][i];
+            struct snap *p = &cold_state()->pools[sig][i];
             if (p == atomic_load(&s->cur))
                 continue;
             unsigned zero = 0;

@@ -10,22 +10,24 @@
 #define ME_SIGCHAIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ME_CHAIN_CAP 32 /* handlers per signal; documented in the README */
 #define ME_CHAIN_NSIG 65
 /* Per-signal state is split in two: signals below ME_HOT_SIGS (HUP, INT,
  * QUIT, USR1, USR2, ALRM, TERM: what programs manage) in ordinary .bss, in
- * the page of writable data that start-up touches anyway; the rest in
- * ME_COLD_BSS, which is untouched unless such a signal is managed. */
+ * the page of writable data that start-up touches anyway; the rest, and
+ * every signal's snapshot pool, in memory mapped when first needed. */
 #define ME_HOT_SIGS 16
-/* .lbss (x86-64's large-data bss) is placed after every .bss, so that no
- * hot variable shares a page with what is there */
-#if defined(__x86_64__)
-#define ME_COLD_BSS __attribute__((section(".lbss")))
-#else
-#define ME_COLD_BSS
-#endif
+
+/* Maps size zeroed bytes once and publishes them in *where (whoever comes
+ * first wins; the others unmap theirs). NULL if the kernel refuses. */
+void *me_map_once(void *_Atomic *where, size_t size);
+/* Maps the chains' large state if it is not yet: false if the kernel
+ * refuses. It must have said true before any chain is changed, and before
+ * anything of a signal from ME_HOT_SIGS up is read. */
+bool me_chain_ready(void);
 
 struct me_handler {
     void *fn;       /* handler, or SIG_DFL / SIG_IGN for a disposition */

@@ -161,7 +161,8 @@ static void do_init(void)
     me_real.cxa_atexit(me_exit_final_hook, NULL, NULL);
     atomic_store(&me_managed, me_cfg.signals);
     for (me_sigmask m = me_cfg.signals; m; m &= m - 1)
-        me_kernel_take_over(__builtin_ctzll(m) + 1);
+        if (!me_kernel_take_over(__builtin_ctzll(m) + 1))
+            atomic_fetch_and(&me_managed, ~(m & -m));
 }
 
 void me_init_slow(void)

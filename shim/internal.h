@@ -88,7 +88,7 @@ void me_diag_stderr(void *ctx, const char *line);
 
 /* ---- kernel-level disposition (kernel_disp.c) ---- */
 void me_kernel_sync(int sig);
-void me_kernel_take_over(int sig);
+bool me_kernel_take_over(int sig); /* false: left to libc (no memory) */
 void *me_kernel_restorer(void);
 void me_set_managed(me_sigmask want);
 void me_dispatch(int sig, siginfo_t *info, void *uc);

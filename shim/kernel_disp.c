@@ -28,12 +28,29 @@ struct kstate {
     bool valid;
     struct kkey applied;
 };
+/* As the chains' heads (registry/sigchain.h): the signals programs manage
+ * in .bss, the others mapped when one of them is first managed. */
 static struct kstate kst_lo[ME_HOT_SIGS];
-ME_COLD_BSS static struct kstate kst_hi[ME_CHAIN_NSIG - ME_HOT_SIGS];
+static struct kstate (*_Atomic kst_hi)[ME_CHAIN_NSIG - ME_HOT_SIGS];
 
-static struct kstate *ks(int sig)
+/* NULL only for a signal from ME_HOT_SIGS up before any was managed */
+static struct kstate *ks_if(int sig)
 {
-    return sig < ME_HOT_SIGS ? &kst_lo[sig] : &kst_hi[sig - ME_HOT_SIGS];
+    if (sig < ME_HOT_SIGS)
+        return &kst_lo[sig];
+    struct kstate(*hi)[ME_CHAIN_NSIG - ME_HOT_SIGS] = atomic_load(&kst_hi);
+    return hi ? &(*hi)[sig - ME_HOT_SIGS] : NULL;
+}
+
+/* For a signal that is managed (me_kernel_ready said yes). */
+static struct kstate *ks(int sig) { return ks_if(sig); }
+
+/* The memory a signal needs before it can be managed; false if the kernel
+ * refuses it (the signal is then left to libc). */
+static bool me_kernel_ready(int sig)
+{
+    return sig < ME_HOT_SIGS ||
+           (me_chain_ready() && me_map_once((void *_Atomic *)&kst_hi, sizeof *kst_hi));
 }
 
 /* A per-thread token: the address of a thread-local variable. */
@@ -168,17 +185,18 @@ static int query(int sig, struct me_handler *h, void **restorer)
     return 0;
 }
 
-void me_kernel_take_over(int sig)
+bool me_kernel_take_over(int sig)
 {
     struct me_handler init;
     void *restorer;
-    if (query(sig, &init, &restorer) != 0)
-        return;
+    if (!me_kernel_ready(sig) || query(sig, &init, &restorer) != 0)
+        return false;
     if (restorer && !me_restorer)
         me_restorer = restorer;
     me_chain_set_initial(sig, &init);
     ks(sig)->valid = false;
     me_kernel_sync(sig);
+    return true;
 }
 
 /* glibc's signal-return trampoline, as the kernel reports it in
@@ -189,8 +207,8 @@ void *me_kernel_restorer(void)
     for (int sig = 1; !me_restorer && sig < ME_CHAIN_NSIG; sig++) {
         struct me_handler h;
         void *restorer;
-        const struct kstate *k = ks(sig);
-        if (k->valid && k->applied.kind == K_DISPATCH &&
+        const struct kstate *k = ks_if(sig);
+        if (k && k->valid && k->applied.kind == K_DISPATCH &&
             query(sig, &h, &restorer) == 0 && h.fn == (void *)me_dispatch)
             me_restorer = restorer;
     }
@@ -219,8 +237,8 @@ void me_set_managed(me_sigmask want)
     for (int sig = 1; sig <= ME_MAXSIG; sig++) {
         me_sigmask bit = ME_SIGBIT(sig);
         if ((want & bit) && !(old & bit)) {
-            me_kernel_take_over(sig);
-            atomic_fetch_or(&me_managed, bit);
+            if (me_kernel_take_over(sig))
+                atomic_fetch_or(&me_managed, bit);
         } else if (!(want & bit) && (old & bit)) {
             atomic_fetch_and(&me_managed, ~bit);
             release(sig);

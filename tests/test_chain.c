@@ -314,6 +314,28 @@ START_TEST(stack_walks_cross_the_shim)
 }
 END_TEST
 
+/* No address space for the handler chains (mapped on the first install):
+ * the signal is left to libc and the program works as without the shim. */
+START_TEST(no_memory_for_chains_leaves_the_signal_to_libc)
+{
+    for (int preload = 0; preload < 2; preload++) {
+        struct proc p;
+        char line[64];
+        proc_spawn(&p, preload, NULL, prog_path("nomem"), NULL);
+        ck_assert_msg(proc_wait_ready(&p, line, sizeof line, T), "preload %d: no ready", preload);
+        proc_kill(&p, SIGTERM);
+        proc_finish(&p, T);
+        ck_assert_msg(exited_with(&p, 0), "preload %d: status: %s\n%s", preload, status_str(&p),
+                      p.err_buf);
+        ck_assert_str_eq(p.out_buf, "handler ran for signal 15\n");
+        if (preload)
+            ck_assert_msg(strstr(p.err_buf, "no memory for SIGTERM") != NULL, "stderr: %s",
+                          p.err_buf);
+        proc_free(&p);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -321,6 +343,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, two_components_chain);
     tcase_add_test(tc, stack_walks_cross_the_shim);
+    tcase_add_test(tc, no_memory_for_chains_leaves_the_signal_to_libc);
     tcase_add_test(tc, five_components_chain_newest_first);
     tcase_add_test(tc, program_sees_its_own_view);
     tcase_add_test(tc, save_restore_leaves_the_older_handler);
