@@ -1,6 +1,7 @@
 /* scripts/bench driver: what the shim costs, as ratios against the bare
  * program (and against the floor of loading any preload), measured side by
- * side in one run: A B A B ... repetitions, medians, spread.
+ * side in one run: interleaved repetitions in rotating order, the median
+ * of the paired ratios (the mean, for memory), and the spread.
  *
  *   bench SHIM EMPTY_PRELOAD MANY_ATEXIT JSON_OUT
  * With a first argument of "micro" it runs one in-process measurement and
