@@ -267,11 +267,20 @@ void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, vo
     me_config_defaults(cfg);
     if (!get)
         return;
-    cfg->signals = me_parse_signals(get("MULTIEXIT_SIGNALS"), diag, ctx);
-    cfg->timeout_ms = me_parse_timeout(get("MULTIEXIT_TIMEOUT"), diag, ctx);
-    cfg->verbose = me_parse_verbose(get("MULTIEXIT_VERBOSE"));
-    cfg->inherit = me_parse_inherit(get("MULTIEXIT_INHERIT"), diag, ctx);
-    cfg->child_ignore_int = me_parse_child_sigint(get("MULTIEXIT_CHILD_SIGINT"), diag, ctx);
+    /* A parser given NULL returns the default: called only for a variable
+     * that is set, so that the parsers' code is not read at every start
+     * (shim/layout.ld). */
+    const char *v;
+    if ((v = get("MULTIEXIT_SIGNALS")))
+        cfg->signals = me_parse_signals(v, diag, ctx);
+    if ((v = get("MULTIEXIT_TIMEOUT")))
+        cfg->timeout_ms = me_parse_timeout(v, diag, ctx);
+    if ((v = get("MULTIEXIT_VERBOSE")))
+        cfg->verbose = me_parse_verbose(v);
+    if ((v = get("MULTIEXIT_INHERIT")))
+        cfg->inherit = me_parse_inherit(v, diag, ctx);
+    if ((v = get("MULTIEXIT_CHILD_SIGINT")))
+        cfg->child_ignore_int = me_parse_child_sigint(v, diag, ctx);
 }
 
 static void off_digits(char *buf, size_t n, int v)

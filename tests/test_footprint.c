@@ -20,6 +20,8 @@ struct code_rss {
     int segments;  /* executable mappings of the shim */
     long first_kb; /* resident KiB of the first one (start-up and exit) */
     long rest_kb;  /* and of the last one (everything else) */
+    int mappings;  /* all mappings of the shim's file */
+    long all_kb;   /* resident KiB of all of them */
 };
 
 static void read_smaps(pid_t pid, struct code_rss *r)
@@ -29,19 +31,31 @@ static void read_smaps(pid_t pid, struct code_rss *r)
     snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
     FILE *f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
-    bool in_code = false;
+    bool in_shim = false, in_code = false, anon_between = false;
+    unsigned long shim_end = 0, anon_end = 0;
     memset(r, 0, sizeof *r);
     while (fgets(line, sizeof line, f)) {
         char perms[8], name[PATH_MAX] = "";
         unsigned long lo, hi;
         long kb;
         if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &lo, &hi, perms, name) >= 3) {
-            in_code = strcmp(name, shim) == 0 && perms[2] == 'x';
+            in_shim = strcmp(name, shim) == 0;
+            in_code = in_shim && perms[2] == 'x';
             r->segments += in_code;
-        } else if (in_code && sscanf(line, "Rss: %ld kB", &kb) == 1) {
-            if (r->segments == 1)
+            r->mappings += in_shim;
+            /* an anonymous mapping between two of the shim's is its .bss */
+            if (in_shim && anon_between && lo == anon_end)
+                r->mappings++;
+            anon_between = !in_shim && !name[0] && lo == shim_end;
+            anon_end = hi;
+            if (in_shim)
+                shim_end = hi;
+        } else if (in_shim && sscanf(line, "Rss: %ld kB", &kb) == 1) {
+            r->all_kb += kb;
+            if (in_code && r->segments == 1)
                 r->first_kb = kb;
-            r->rest_kb = kb; /* mappings are listed by address: the last wins */
+            if (in_code)
+                r->rest_kb = kb; /* mappings are listed by address: the last wins */
         }
     }
     fclose(f);
@@ -84,6 +98,11 @@ START_TEST(true_reads_no_code_beyond_start_and_exit)
     ck_assert_int_eq(r.segments, 2);
     ck_assert_int_gt(r.first_kb, 0);
     ck_assert_int_eq(r.rest_kb, 0);
+    /* the README's figures: three mappings (code, data, the rest), and four
+     * pages resident (three of code, headers and read-only data; one of
+     * data); a fourth mapping would be .bss past the data page */
+    ck_assert_int_eq(r.mappings, 3);
+    ck_assert_int_le(r.all_kb, 16);
 }
 END_TEST
 
