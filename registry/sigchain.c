@@ -1,5 +1,7 @@
 #include "sigchain.h"
 
+#include <errno.h>
+
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -35,26 +37,27 @@ struct cold {
 };
 static struct cold *_Atomic cold;
 
-void *me_map_once(void *_Atomic *where, size_t size)
+void *me_map_once(void *_Atomic *where, size_t size, int advice)
 {
     void *have = atomic_load_explicit(where, memory_order_acquire);
     if (have)
         return have;
-    /* the raw call: async-signal-safe, and no errno to disturb */
+    int saved = errno; /* async-signal-safe calls, which must not leave errno changed */
     long m = syscall(SYS_mmap, NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                      -1, 0);
-    if (m < 0 && m > -4096)
-        return atomic_load_explicit(where, memory_order_acquire);
-    if (!atomic_compare_exchange_strong(where, &have, (void *)m)) {
-        syscall(SYS_munmap, m, size); /* another thread mapped it first */
-        return have;
+    if (m != -1 && advice && syscall(SYS_madvise, m, size, advice) != 0) {
+        syscall(SYS_munmap, m, size);
+        m = -1;
     }
-    return (void *)m;
+    if (m != -1 && !atomic_compare_exchange_strong(where, &have, (void *)m))
+        syscall(SYS_munmap, m, size); /* another thread mapped it first */
+    errno = saved;
+    return m != -1 && !have ? (void *)m : atomic_load_explicit(where, memory_order_acquire);
 }
 
 /* Mapped by whoever needs it first; the shim asks me_chain_ready() before
  * managing anything, so that a refusal leaves the signal to libc. */
-static struct cold *cold_state(void) { return me_map_once((void *_Atomic *)&cold, sizeof *cold); }
+static struct cold *cold_state(void) { return me_map_once((void *_Atomic *)&cold, sizeof *cold, 0); }
 
 bool me_chain_ready(void) { return cold_state() != NULL; }
 

@@ -21,9 +21,10 @@
  * every signal's snapshot pool, in memory mapped when first needed. */
 #define ME_HOT_SIGS 16
 
-/* Maps size zeroed bytes once and publishes them in *where (whoever comes
- * first wins; the others unmap theirs). NULL if the kernel refuses. */
-void *me_map_once(void *_Atomic *where, size_t size);
+/* Maps size zeroed bytes once, with madvise(advice) unless 0, and
+ * publishes them in *where (whoever comes first wins; the others unmap
+ * theirs). NULL if the kernel refuses. Async-signal-safe. */
+void *me_map_once(void *_Atomic *where, size_t size, int advice);
 /* Maps the chains' large state if it is not yet: false if the kernel
  * refuses. It must have said true before any chain is changed, and before
  * anything of a signal from ME_HOT_SIGS up is read. */

@@ -8,6 +8,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 
+#include "../registry/sigchain.h"
 #include "elf_symbols.h"
 #include "sys.h"
 
@@ -29,25 +30,17 @@ volatile pid_t *_Atomic me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
 #define ME_PID_LOOKUPS_BEFORE_CACHE 0
 #endif
 
-/* Maps the cache page; false on a kernel without MADV_WIPEONFORK (< 4.14),
- * which then always asks. Async-signal-safe: raw system calls and a CAS. */
+/* Maps the cache page; false on a kernel without MADV_WIPEONFORK (< 4.14)
+ * or short of memory, which then always asks. Async-signal-safe. */
 static bool make_pid_cache(void)
 {
     static _Atomic bool unsupported;
     if (atomic_load_explicit(&unsupported, memory_order_relaxed))
         return false;
-    long page = me_sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (page < 0 && page > -4096)
-        return false;
-    if (me_sys(SYS_madvise, page, 4096, MADV_WIPEONFORK) != 0) {
-        me_sys(SYS_munmap, page, 4096);
-        atomic_store_explicit(&unsupported, true, memory_order_relaxed);
-        return false;
-    }
-    volatile pid_t *none = NULL;
-    if (!atomic_compare_exchange_strong(&me_pid_cache, &none, (volatile pid_t *)page))
-        me_sys(SYS_munmap, page, 4096); /* another thread made it first */
-    return true;
+    if (me_map_once((void *_Atomic *)&me_pid_cache, 4096, MADV_WIPEONFORK))
+        return true;
+    atomic_store_explicit(&unsupported, true, memory_order_relaxed);
+    return false;
 }
 
 pid_t me_pid_slow(void)

@@ -33,8 +33,9 @@ struct kstate {
 static struct kstate kst_lo[ME_HOT_SIGS];
 static struct kstate (*_Atomic kst_hi)[ME_CHAIN_NSIG - ME_HOT_SIGS];
 
-/* NULL only for a signal from ME_HOT_SIGS up before any was managed */
-static struct kstate *ks_if(int sig)
+/* NULL only for a signal from ME_HOT_SIGS up before any of them was
+ * managed (me_kernel_ready) */
+static struct kstate *ks(int sig)
 {
     if (sig < ME_HOT_SIGS)
         return &kst_lo[sig];
@@ -42,15 +43,12 @@ static struct kstate *ks_if(int sig)
     return hi ? &(*hi)[sig - ME_HOT_SIGS] : NULL;
 }
 
-/* For a signal that is managed (me_kernel_ready said yes). */
-static struct kstate *ks(int sig) { return ks_if(sig); }
-
 /* The memory a signal needs before it can be managed; false if the kernel
  * refuses it (the signal is then left to libc). */
 static bool me_kernel_ready(int sig)
 {
     return sig < ME_HOT_SIGS ||
-           (me_chain_ready() && me_map_once((void *_Atomic *)&kst_hi, sizeof *kst_hi));
+           (me_chain_ready() && me_map_once((void *_Atomic *)&kst_hi, sizeof *kst_hi, 0));
 }
 
 /* A per-thread token: the address of a thread-local variable. */
@@ -207,7 +205,7 @@ void *me_kernel_restorer(void)
     for (int sig = 1; !me_restorer && sig < ME_CHAIN_NSIG; sig++) {
         struct me_handler h;
         void *restorer;
-        const struct kstate *k = ks_if(sig);
+        const struct kstate *k = ks(sig);
         if (k && k->valid && k->applied.kind == K_DISPATCH &&
             query(sig, &h, &restorer) == 0 && h.fn == (void *)me_dispatch)
             me_restorer = restorer;

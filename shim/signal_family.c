@@ -85,13 +85,17 @@ static void to_act(const struct me_handler *h, struct sigaction *old)
         old->sa_restorer = (void (*)(void))me_kernel_restorer();
 }
 
-/* Hands sig back to libc (the kernel gets the program's disposition) and
- * makes this call as it would be made without the shim. */
-static int give_up(int sig, const struct sigaction *act, struct sigaction *old)
+/* True when sig's handler chain can be changed: its memory is mapped on
+ * the first change. If the kernel refuses it, sig is handed back to libc
+ * (the kernel gets the program's disposition) and the caller goes on as
+ * without the shim. */
+static bool chain_memory(int sig)
 {
+    if (me_chain_ready())
+        return true;
     me_set_managed(atomic_load(&me_managed) & ~ME_SIGBIT(sig));
     me_log("no memory for %S's handlers: left to libc, exit functions will not run on it", sig);
-    return me_real.sigaction(sig, act, old);
+    return false;
 }
 
 int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -116,8 +120,8 @@ int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
             to_act(&prev, old);
         return 0;
     }
-    if (!me_chain_ready()) /* the kernel refused the chains' memory: as without the shim */
-        return give_up(sig, act, old);
+    if (!chain_memory(sig))
+        return me_real.sigaction(sig, act, old);
     struct me_handler nh;
     bool overflowed;
     from_act(act, &nh); /* read fully before old (may alias act) is written */
@@ -238,9 +242,7 @@ ME_EXPORT int siginterrupt(int sig, int interrupt)
         return -1;
     }
     bool vfork_child = me_in_vfork_child(); /* shares our memory: kernel only */
-    if (me_is_managed(sig) && !vfork_child && !me_chain_ready()) /* no memory: as without */
-        me_set_managed(atomic_load(&me_managed) & ~ME_SIGBIT(sig));
-    if (!me_is_managed(sig) || vfork_child) {
+    if (!me_is_managed(sig) || vfork_child || !chain_memory(sig)) {
         /* glibc: read the disposition, toggle SA_RESTART, write it back */
         struct sigaction a;
         if (me_real.sigaction(sig, NULL, &a) != 0)

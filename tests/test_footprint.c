@@ -137,9 +137,5 @@ int main(void)
     tcase_add_test(tc, exit_functions_fork_and_sigpipe_stay_in_the_first_segment);
     tcase_add_test(tc, a_signal_reads_the_rest);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s, true);
 }
