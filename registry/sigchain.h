@@ -26,8 +26,9 @@
  * theirs). NULL if the kernel refuses. Async-signal-safe. */
 void *me_map_once(void *_Atomic *where, size_t size, int advice);
 /* Maps the chains' large state if it is not yet: false if the kernel
- * refuses. It must have said true before any chain is changed, and before
- * anything of a signal from ME_HOT_SIGS up is read. */
+ * refuses. The registry maps it on demand too, but cannot refuse a caller:
+ * the shim asks here first, before managing a signal or changing a chain,
+ * and leaves the signal to libc on false. */
 bool me_chain_ready(void);
 
 struct me_handler {

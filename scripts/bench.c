@@ -239,8 +239,6 @@ static int cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Sorts v in place (report() prints and stores the samples sorted) and
- * returns its mean or its median. */
 /* The median (or mean) of n samples, left in their order: with/without
  * samples are pairs, the i-th of each taken side by side. */
 static double center(const double *v, int n, bool use_mean)
@@ -278,20 +276,14 @@ static double paired_ratio(const double *a, const double *b, int n)
     return c;
 }
 
-static double lowest(const double *v, int n)
+/* The smallest and largest of n samples: the spread printed beside a ratio. */
+static void spread(const double *v, int n, double *lo, double *hi)
 {
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        m = v[i] < m ? v[i] : m;
-    return m;
-}
-
-static double highest(const double *v, int n)
-{
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        m = v[i] > m ? v[i] : m;
-    return m;
+    *lo = *hi = v[0];
+    for (int i = 1; i < n; i++) {
+        *lo = v[i] < *lo ? v[i] : *lo;
+        *hi = v[i] > *hi ? v[i] : *hi;
+    }
 }
 
 struct metric {
@@ -309,7 +301,8 @@ static void report(struct metric *m, double *a, double *b, int n)
 {
     m->a_med = center(a, n, m->mean);
     m->b_med = center(b, n, m->mean);
-    m->a_lo = lowest(a, n), m->a_hi = highest(a, n), m->b_lo = lowest(b, n), m->b_hi = highest(b, n);
+    spread(a, n, &m->a_lo, &m->a_hi);
+    spread(b, n, &m->b_lo, &m->b_hi);
     m->ratio = m->mean ? m->a_med / m->b_med : paired_ratio(a, b, n);
     int ok = m->ratio <= m->target;
     over += !ok;

@@ -60,8 +60,7 @@ pid_t me_pid_slow(void)
  * child shares it. */
 void me_pid_cache_fill(void)
 {
-    if (!atomic_load_explicit(&me_pid_cache, memory_order_acquire))
-        make_pid_cache();
+    make_pid_cache(); /* returns at once if the page is there */
     me_pid();
 }
 
