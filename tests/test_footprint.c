@@ -128,6 +128,23 @@ START_TEST(a_signal_reads_the_rest)
 }
 END_TEST
 
+/* A forked child's lazy binding looks every name up in the shim too, and
+ * reads its hash table: kept in the data page, whose page table entries
+ * fork copies, not in the code, which the child would fault in again. */
+START_TEST(a_lookup_in_a_forked_child_reads_no_code)
+{
+    struct proc p;
+    proc_spawn(&p, true, NULL, prog_path("lazychild"), NULL);
+    proc_finish(&p, 30);
+    ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
+    long parent = -1, child = -1;
+    ck_assert_int_eq(sscanf(p.out_buf, "parent %ld child %ld", &parent, &child), 2);
+    ck_assert_int_gt(parent, 0); /* the measure sees the shim's code */
+    ck_assert_int_eq(child, 0);
+    proc_free(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("footprint");
@@ -136,6 +153,7 @@ int main(void)
     tcase_add_test(tc, true_reads_no_code_beyond_start_and_exit);
     tcase_add_test(tc, exit_functions_fork_and_sigpipe_stay_in_the_first_segment);
     tcase_add_test(tc, a_signal_reads_the_rest);
+    tcase_add_test(tc, a_lookup_in_a_forked_child_reads_no_code);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }
