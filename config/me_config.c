@@ -7,6 +7,18 @@
 #define ME_RT_FIRST 34
 #define ME_DEFAULT_SIGNALS (ME_SIGBIT(SIGTERM) | ME_SIGBIT(SIGINT))
 
+/* The variables' names, read at every start (me_config_load), go in a
+ * section of their own, which the shim's layout (shim/layout.ld) puts with
+ * the start-up code: the parsers' strings and tables, here in .rodata, are
+ * read only when a variable is set. */
+#define ME_VAR_NAME(id, text)                                                                  \
+    static const char id[] __attribute__((section(".rodata.me_config_names"))) = text
+ME_VAR_NAME(var_signals, "MULTIEXIT_SIGNALS");
+ME_VAR_NAME(var_timeout, "MULTIEXIT_TIMEOUT");
+ME_VAR_NAME(var_verbose, "MULTIEXIT_VERBOSE");
+ME_VAR_NAME(var_inherit, "MULTIEXIT_INHERIT");
+ME_VAR_NAME(var_child_sigint, "MULTIEXIT_CHILD_SIGINT");
+
 /* Names inline, not pointers: a pointer table costs a relocation per entry
  * in every process the shim is loaded into. */
 static const struct {
@@ -151,7 +163,7 @@ static bool is_sep(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\
 
 me_sigmask me_parse_signals(const char *value, me_diag_fn diag, void *ctx)
 {
-    static const char var[] = "MULTIEXIT_SIGNALS";
+    const char *var = var_signals;
     me_sigmask set = 0;
     size_t tokens = 0;
     const char *p = value;
@@ -183,7 +195,7 @@ me_sigmask me_parse_signals(const char *value, me_diag_fn diag, void *ctx)
 
 uint32_t me_parse_timeout(const char *value, me_diag_fn diag, void *ctx)
 {
-    static const char var[] = "MULTIEXIT_TIMEOUT";
+    const char *var = var_timeout;
     const char *p = value;
     uint64_t ms = 0;
     int digits = 0, frac = -1;
@@ -235,7 +247,7 @@ enum me_inherit me_parse_inherit(const char *value, me_diag_fn diag, void *ctx)
         return ME_INHERIT_PRIVATE;
     if (eq_nocase(value, n, "SHARED"))
         return ME_INHERIT_SHARED;
-    report(diag, ctx, "MULTIEXIT_INHERIT", value, n, "expected private or shared; using private");
+    report(diag, ctx, var_inherit, value, n, "expected private or shared; using private");
     return ME_INHERIT_PRIVATE;
 }
 
@@ -248,7 +260,7 @@ bool me_parse_child_sigint(const char *value, me_diag_fn diag, void *ctx)
         return false;
     if (eq_nocase(value, n, "IGNORE"))
         return true;
-    report(diag, ctx, "MULTIEXIT_CHILD_SIGINT", value, n,
+    report(diag, ctx, var_child_sigint, value, n,
            "expected default or ignore; using default");
     return false;
 }
@@ -271,15 +283,15 @@ void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, vo
      * that is set, so that the parsers' code is not read at every start
      * (shim/layout.ld). */
     const char *v;
-    if ((v = get("MULTIEXIT_SIGNALS")))
+    if ((v = get(var_signals)))
         cfg->signals = me_parse_signals(v, diag, ctx);
-    if ((v = get("MULTIEXIT_TIMEOUT")))
+    if ((v = get(var_timeout)))
         cfg->timeout_ms = me_parse_timeout(v, diag, ctx);
-    if ((v = get("MULTIEXIT_VERBOSE")))
+    if ((v = get(var_verbose)))
         cfg->verbose = me_parse_verbose(v);
-    if ((v = get("MULTIEXIT_INHERIT")))
+    if ((v = get(var_inherit)))
         cfg->inherit = me_parse_inherit(v, diag, ctx);
-    if ((v = get("MULTIEXIT_CHILD_SIGINT")))
+    if ((v = get(var_child_sigint)))
         cfg->child_ignore_int = me_parse_child_sigint(v, diag, ctx);
 }
 

@@ -139,9 +139,28 @@ static const char *var(const char *name)
     return NULL;
 }
 
+#if ME_SPLIT_TEXT
+/* The warm and the rest code (shim/layout.ld) are adjacent pages of the
+ * library with the same protection, which the kernel maps as one mapping;
+ * and a mapping is faulted in whole (fault-around), so a program that only
+ * registers exit functions would have all the rest resident too. Marked
+ * MADV_DONTDUMP (code from a file is not in a core dump by default anyway),
+ * the warm pages are a mapping of their own. If the kernel refuses, only
+ * the memory such a program uses grows. */
+extern const char me_warm_start[], me_warm_end[]; /* from the script */
+
+static void me_split_warm(void)
+{
+    me_sys(SYS_madvise, me_warm_start, me_warm_end - me_warm_start, MADV_DONTDUMP);
+}
+#else
+static void me_split_warm(void) {}
+#endif
+
 static void do_init(void)
 {
     bool after_self = false;
+    me_split_warm();
     dl_iterate_phdr(visit_object, &after_self);
     me_real_finish();
     if (ME_PID_LOOKUPS_BEFORE_CACHE == 0)
