@@ -18,10 +18,8 @@ static long shim_code_kb(void)
     int in_code = 0;
     while (f && fgets(line, sizeof line, f)) {
         char perms[8];
-        if (sscanf(line, "%*x-%*x %7s", perms) == 1 && strchr(line, '/'))
+        if (sscanf(line, "%*x-%*x %7s", perms) == 1) /* a mapping's first line */
             in_code = strstr(line, "libmultiexit") && perms[2] == 'x';
-        else if (sscanf(line, "%*x-%*x %7s", perms) == 1)
-            in_code = 0;
         else if (in_code && sscanf(line, "Rss: %ld kB", &kb) == 1)
             total += kb;
     }
