@@ -18,6 +18,7 @@ ME_VAR_NAME(var_timeout, "MULTIEXIT_TIMEOUT");
 ME_VAR_NAME(var_verbose, "MULTIEXIT_VERBOSE");
 ME_VAR_NAME(var_inherit, "MULTIEXIT_INHERIT");
 ME_VAR_NAME(var_child_sigint, "MULTIEXIT_CHILD_SIGINT");
+ME_VAR_NAME(var_chain, "MULTIEXIT_CHAIN");
 
 /* Names inline, not pointers: a pointer table costs a relocation per entry
  * in every process the shim is loaded into. */
@@ -265,6 +266,22 @@ bool me_parse_child_sigint(const char *value, me_diag_fn diag, void *ctx)
     return false;
 }
 
+bool me_parse_chain(const char *value, me_diag_fn diag, void *ctx)
+{
+    if (!value || !*value)
+        return true;
+    size_t n = strlen(value);
+    static const char on[][5] = {"ON", "1", "YES", "TRUE"}, off[][6] = {"OFF", "0", "NO", "FALSE"};
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        if (eq_nocase(value, n, on[i]))
+            return true;
+        if (eq_nocase(value, n, off[i]))
+            return false;
+    }
+    report(diag, ctx, var_chain, value, n, "expected on or off; using on");
+    return true;
+}
+
 void me_config_defaults(struct me_config *cfg)
 {
     cfg->signals = ME_DEFAULT_SIGNALS;
@@ -272,6 +289,7 @@ void me_config_defaults(struct me_config *cfg)
     cfg->verbose = false;
     cfg->inherit = ME_INHERIT_PRIVATE;
     cfg->child_ignore_int = false;
+    cfg->chain = true;
 }
 
 void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, void *ctx)
@@ -293,6 +311,8 @@ void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, vo
         cfg->inherit = me_parse_inherit(v, diag, ctx);
     if ((v = get(var_child_sigint)))
         cfg->child_ignore_int = me_parse_child_sigint(v, diag, ctx);
+    if ((v = get(var_chain)))
+        cfg->chain = me_parse_chain(v, diag, ctx);
 }
 
 static void off_digits(char *buf, size_t n, int v)
@@ -350,4 +370,9 @@ bool me_default_terminates(int sig)
     default:
         return sig >= 1 && sig <= ME_MAXSIG;
     }
+}
+
+bool me_default_stops(int sig)
+{
+    return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }

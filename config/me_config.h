@@ -24,6 +24,7 @@ struct me_config {
     bool verbose;          /* MULTIEXIT_VERBOSE */
     enum me_inherit inherit; /* MULTIEXIT_INHERIT */
     bool child_ignore_int; /* MULTIEXIT_CHILD_SIGINT=ignore */
+    bool chain;            /* MULTIEXIT_CHAIN: handlers of different components chained */
 };
 
 /* Receives one complete diagnostic line, without the trailing newline,
@@ -45,10 +46,14 @@ uint32_t me_parse_timeout(const char *value, me_diag_fn diag, void *ctx);
 bool me_parse_verbose(const char *value);
 enum me_inherit me_parse_inherit(const char *value, me_diag_fn diag, void *ctx);
 bool me_parse_child_sigint(const char *value, me_diag_fn diag, void *ctx);
+/* on/off (also 1/0, yes/no, true/false); NULL or blank means on. */
+bool me_parse_chain(const char *value, me_diag_fn diag, void *ctx);
 
 /* "TERM", "RTMIN+3"; writes at most n bytes including the NUL. */
 void me_signal_name(int sig, char *buf, size_t n);
 /* True when the default action of sig terminates the process. */
 bool me_default_terminates(int sig);
+/* True when the default action of sig stops the process (TSTP, TTIN, TTOU). */
+bool me_default_stops(int sig);
 
 #endif

@@ -22,7 +22,6 @@ struct snap {
 struct slot {
     _Atomic(struct snap *) cur;
     struct me_handler initial; /* before the first install */
-    atomic_ullong gen;
 };
 
 /* The heads of the signals programs manage are small and in .bss (see
@@ -92,18 +91,24 @@ bool me_chain_mark_abandoned(uintptr_t rec, uintptr_t mark)
     return rec <= mark;
 }
 
+static void release_record(unsigned i)
+{
+    if (i >= INFLIGHT_MAX)
+        return;
+    if (inflight[i].pinned)
+        atomic_fetch_sub(&inflight[i].pinned->readers, 1);
+    if (inflight[i].building)
+        atomic_store(&inflight[i].building->building, 0);
+    inflight[i].pinned = inflight[i].building = NULL;
+}
+
 static void reclaim_abandoned(uintptr_t mark)
 {
     while (n_inflight > 0) {
         unsigned top = n_inflight - 1;
         if (top < INFLIGHT_MAX && !me_chain_mark_abandoned(inflight[top].mark, mark))
             break; /* a live caller below us on the stack */
-        if (top < INFLIGHT_MAX) {
-            if (inflight[top].pinned)
-                atomic_fetch_sub(&inflight[top].pinned->readers, 1);
-            if (inflight[top].building)
-                atomic_store(&inflight[top].building->building, 0);
-        }
+        release_record(top);
         n_inflight--;
     }
 }
@@ -130,7 +135,7 @@ static struct slot *slot_of(int sig)
     return sig < ME_HOT_SIGS ? &slots_lo[sig] : &cold_state()->slots_hi[sig - ME_HOT_SIGS];
 }
 
-static struct snap *pin(struct slot *s)
+static struct snap *pin_current(struct slot *s)
 {
     for (;;) {
         struct snap *p = atomic_load(&s->cur);
@@ -169,11 +174,16 @@ void me_chain_set_initial(int sig, const struct me_handler *disp)
     atomic_store(&s->cur, NULL);
 }
 
+static bool is_handler(const void *fn)
+{
+    return fn != (void *)SIG_DFL && fn != (void *)SIG_IGN;
+}
+
 static void read_into(struct slot *s, struct me_chain_view *view)
 {
     /* the frame's address, only ever compared as a number */
     struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
-    struct snap *p = pin(s);
+    struct snap *p = pin_current(s);
     if (f)
         f->pinned = p;
     if (p) {
@@ -187,11 +197,9 @@ static void read_into(struct slot *s, struct me_chain_view *view)
     inflight_pop();
     view->gen = 0;
     view->disp = s->initial;
-    view->n = 0;
-    if (s->initial.fn != (void *)SIG_DFL && s->initial.fn != (void *)SIG_IGN) {
-        view->n = 1;
+    view->n = is_handler(s->initial.fn);
+    if (view->n)
         view->h[0] = s->initial;
-    }
 }
 
 void me_chain_read(int sig, struct me_chain_view *view) { read_into(slot_of(sig), view); }
@@ -201,7 +209,7 @@ void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
     struct slot *s = slot_of(sig);
     /* the frame's address, only ever compared as a number */
     struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
-    struct snap *p = pin(s);
+    struct snap *p = pin_current(s);
     if (f)
         f->pinned = p;
     if (p) {
@@ -218,6 +226,58 @@ void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
     *disp = s->initial;
     if (gen)
         *gen = 0;
+}
+
+void *me_chain_disp_fn(int sig)
+{
+    struct me_handler d;
+    me_chain_disposition(sig, &d, NULL);
+    return d.fn;
+}
+
+/* Snapshots are recycled, so a pointer alone could come back; with the
+ * generation it was published with it does not (racy reads of a snapshot
+ * being rebuilt only ever make the value differ). */
+uint64_t me_chain_changes(int sig)
+{
+    struct snap *p = atomic_load(&slot_of(sig)->cur);
+    return p ? (uintptr_t)p ^ (p->v.gen << 16) : 0;
+}
+
+void me_chain_pin(int sig, uintptr_t mark, struct me_chain_pin *pin)
+{
+    struct slot *s = slot_of(sig);
+    struct inflight *f = inflight_push(mark);
+    struct snap *p = pin_current(s);
+    if (f)
+        f->pinned = p;
+    pin->snap_ = f;
+    if (p) {
+        pin->h = p->v.h;
+        pin->n = p->v.n;
+        pin->disp = &p->v.disp;
+        return;
+    }
+    /* nothing installed yet: the state inherited at exec, which never changes */
+    pin->h = &s->initial;
+    pin->n = is_handler(s->initial.fn);
+    pin->disp = &s->initial;
+}
+
+void me_chain_unpin(struct me_chain_pin *pin)
+{
+    struct inflight *f = pin->snap_;
+    if (!f) {
+        inflight_pop(); /* too deep to track */
+        return;
+    }
+    /* Records above ours were left by handlers that jumped out of them: we
+     * are back in the frame that holds the pin. */
+    unsigned mine = (unsigned)(f - inflight);
+    while (n_inflight > mine + 1)
+        release_record(--n_inflight);
+    release_record(mine);
+    n_inflight = mine;
 }
 
 /* A pool entry that is neither current nor pinned nor being built. */
@@ -252,7 +312,7 @@ static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler
     /* the frame's address, only ever compared as a number */
     struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
     for (;;) {
-        struct snap *old = pin(s);
+        struct snap *old = pin_current(s);
         if (f)
             f->pinned = old;
         struct snap *nw = take_free(sig, s);
@@ -265,7 +325,7 @@ static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler
         if (prev)
             *prev = nw->v.disp;
         mutate(&nw->v, arg, overflowed);
-        nw->v.gen = atomic_fetch_add(&s->gen, 1) + 1;
+        nw->v.gen = old ? old->v.gen + 1 : 1; /* old is current, or the swap fails */
         /* old stays pinned until the swap, so it cannot be recycled and
          * published again in between (ABA). */
         struct snap *expect = old;
@@ -292,25 +352,59 @@ static int find(const struct me_chain_view *v, void *fn)
 
 struct install_arg {
     const struct me_handler *nh;
-    enum me_install_mode mode;
+    const struct me_install *how;
 };
+
+/* Keeps the handlers for which keep() is true, in order. */
+static void filter(struct me_chain_view *v, bool (*keep)(const struct me_handler *, const void *),
+                   const void *arg)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < v->n; i++)
+        if (keep(&v->h[i], arg))
+            v->h[n++] = v->h[i];
+    v->n = n;
+}
+
+static bool own_and_not_same(const struct me_handler *h, const void *argp)
+{
+    const struct install_arg *a = argp;
+    return h->owner == a->how->self && (h->comp | ME_FN_IN_COMP) != (a->nh->comp | ME_FN_IN_COMP);
+}
+
+static bool own_or_same_fn(const struct me_handler *h, const void *argp)
+{
+    const struct install_arg *a = argp;
+    return h->owner == a->how->self || h->fn == a->nh->fn;
+}
 
 static void do_install(struct me_chain_view *v, const void *argp, bool *overflowed)
 {
     const struct install_arg *a = argp;
     const struct me_handler *nh = a->nh;
     v->disp = *nh;
-    if (nh->fn == (void *)SIG_DFL || nh->fn == (void *)SIG_IGN) {
+    if (!is_handler(nh->fn)) {
         v->n = 0;
         return;
     }
     int i = find(v, nh->fn);
     if (i >= 0) {
+        /* in place; it stays where it is, and is now this process's own */
         v->h[i] = *nh;
-        if (a->mode == ME_INSTALL_OUTSIDE)
+        if (a->how->mode == ME_INSTALL_OUTSIDE) {
             v->n = (unsigned)i + 1; /* save/restore idiom: drop what came after */
+            filter(v, own_or_same_fn, a);
+        }
+        if (!a->how->chain) {
+            v->h[0] = *nh;
+            v->n = 1;
+        }
         return;
     }
+    if (a->how->chain)
+        filter(v, own_and_not_same, a); /* the component's previous one, and inherited ones */
+    else
+        v->n = 0;
     if (v->n == ME_CHAIN_CAP) {
         v->h[v->n - 1] = *nh; /* full: plain overwrite of the newest, as without chaining */
         if (overflowed)
@@ -320,10 +414,10 @@ static void do_install(struct me_chain_view *v, const void *argp, bool *overflow
     v->h[v->n++] = *nh;
 }
 
-void me_chain_install(int sig, const struct me_handler *nh, enum me_install_mode mode,
+void me_chain_install(int sig, const struct me_handler *nh, const struct me_install *how,
                       struct me_handler *prev, bool *overflowed)
 {
-    struct install_arg a = {nh, mode};
+    struct install_arg a = {nh, how};
     if (overflowed)
         *overflowed = false;
     update(sig, do_install, &a, prev, overflowed);
@@ -363,3 +457,48 @@ static void do_reset(struct me_chain_view *v, const void *argp, bool *overflowed
 }
 
 void me_chain_reset_once(int sig, void *fn) { update(sig, do_reset, fn, NULL, NULL); }
+
+struct transfer_arg {
+    uint32_t from, to;
+};
+
+static void do_transfer(struct me_chain_view *v, const void *argp, bool *overflowed)
+{
+    const struct transfer_arg *a = argp;
+    (void)overflowed;
+    if (v->disp.owner == a->from)
+        v->disp.owner = a->to;
+    for (unsigned i = 0; i < v->n; i++)
+        if (v->h[i].owner == a->from)
+            v->h[i].owner = a->to;
+}
+
+void me_chain_transfer(int sig, uint32_t from, uint32_t to)
+{
+    struct transfer_arg a = {from, to};
+    struct slot *s = slot_of(sig);
+    if (s->initial.owner == from)
+        s->initial.owner = to;
+    update(sig, do_transfer, &a, NULL, NULL);
+}
+
+void me_chain_after_fork(void)
+{
+    struct cold *c = atomic_load(&cold);
+    if (!c)
+        return;
+    for (int sig = 0; sig < ME_CHAIN_NSIG; sig++)
+        for (int i = 0; i < POOL; i++) {
+            atomic_store(&c->pools[sig][i].readers, 0);
+            atomic_store(&c->pools[sig][i].building, 0);
+        }
+    /* what this thread itself holds (it forked from a handler that
+     * interrupted a registry call) is still held */
+    unsigned n = n_inflight < INFLIGHT_MAX ? n_inflight : INFLIGHT_MAX;
+    for (unsigned i = 0; i < n; i++) {
+        if (inflight[i].pinned)
+            atomic_fetch_add(&inflight[i].pinned->readers, 1);
+        if (inflight[i].building)
+            atomic_store(&inflight[i].building->building, 1);
+    }
+}

@@ -31,11 +31,21 @@ void *me_map_once(void *_Atomic *where, size_t size, int advice);
  * and leaves the signal to libc on false. */
 bool me_chain_ready(void);
 
+/* One installed handler, or the program's disposition. 32 bytes: the
+ * heads of the hot signals hold one each in the library's only page of
+ * writable data. */
 struct me_handler {
     void *fn;       /* handler, or SIG_DFL / SIG_IGN for a disposition */
-    uint32_t flags; /* as the program gave them, plus SA_RESTORER as the kernel reports */
     uint64_t mask;  /* kernel-sized mask, without KILL and STOP */
+    uintptr_t comp; /* its component: the loaded object (a link map) whose code
+                     * holds fn, or made the installing call; 0 unknown. Bit 0
+                     * (ME_FN_IN_COMP): fn lies in that object's code, and is
+                     * not called once the object is unloaded */
+    uint32_t flags; /* as the program gave them (bits the kernel keeps), plus
+                     * SA_RESTORER as the kernel reports it */
+    uint32_t owner; /* the process that installed it (another: inherited by fork) */
 };
+#define ME_FN_IN_COMP ((uintptr_t)1)
 
 /* What a reader gets: the chain oldest first, and the program's disposition. */
 struct me_chain_view {
@@ -53,21 +63,60 @@ void me_chain_set_initial(int sig, const struct me_handler *disp);
 void me_chain_read(int sig, struct me_chain_view *view);
 /* The program's disposition only. */
 void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen);
+/* The current disposition's function, and a counter that every change of
+ * sig's chain moves: cheap enough for the dispatcher to ask per handler. */
+void *me_chain_disp_fn(int sig);
+uint64_t me_chain_changes(int sig);
+
+/* A delivery's hold on the chain as it stood on arrival, read in place
+ * (the dispatcher copies nothing onto the stack a handler runs on). The
+ * snapshot stays pinned until me_chain_unpin, or until a later registry
+ * call on this thread finds the hold abandoned (a handler jumped out);
+ * mark is the holder's frame address. */
+struct me_chain_pin {
+    const struct me_handler *h; /* oldest first */
+    unsigned n;
+    const struct me_handler *disp;
+    void *snap_;
+};
+void me_chain_pin(int sig, uintptr_t mark, struct me_chain_pin *pin);
+void me_chain_unpin(struct me_chain_pin *pin);
 
 enum me_install_mode {
     ME_INSTALL_OUTSIDE,  /* ordinary install: re-installing truncates newer ones */
     ME_INSTALL_INSIDE,   /* from within that handler's own execution: no truncation */
 };
 
-/* Installs nh as the program's disposition (SIG_DFL/SIG_IGN empty the chain).
- * Returns true and a one-time warning flag if the chain was full. */
-void me_chain_install(int sig, const struct me_handler *nh, enum me_install_mode mode,
+/* How an install replaces what is there (SEMANTICS section 2):
+ *   - SIG_DFL / SIG_IGN empty the chain;
+ *   - a handler already chained is updated in place; from outside its own
+ *     execution, the handlers installed after it, and those inherited
+ *     across fork, are removed (save/restore idiom);
+ *   - a new handler becomes the newest and removes the one its own
+ *     component had and every inherited one; with chain false (MULTIEXIT_
+ *     CHAIN=off) it removes all, as the kernel does.
+ * self is this process's identity: a handler whose owner differs was
+ * inherited. nh->owner must be self. */
+struct me_install {
+    enum me_install_mode mode;
+    uint32_t self;
+    bool chain;
+};
+/* Installs nh as the program's disposition; *overflowed is set when the
+ * chain was full (the newest is then overwritten). */
+void me_chain_install(int sig, const struct me_handler *nh, const struct me_install *how,
                       struct me_handler *prev, bool *overflowed);
 /* Changes only the flags of the current disposition (siginterrupt). */
 void me_chain_set_disp_flags(int sig, uint32_t set, uint32_t clear, struct me_handler *prev);
 /* SA_RESETHAND semantics: drops fn from the chain; if it was the
  * disposition, the disposition becomes SIG_DFL (flags kept, as the kernel). */
 void me_chain_reset_once(int sig, void *fn);
+/* daemon(): the handlers process `from` installed are `to`'s (the same
+ * program going on in a child). */
+void me_chain_transfer(int sig, uint32_t from, uint32_t to);
+/* In a forked child: snapshots pinned or being built by threads that did
+ * not survive the fork are free again. Only this thread runs. */
+void me_chain_after_fork(void);
 
 /* For other per-thread "in progress" flags: was the operation that recorded
  * stack address rec abandoned (by a handler jumping out), seen from mark? */

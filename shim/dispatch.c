@@ -1,8 +1,13 @@
 /* The one kernel-level handler of every managed signal. Runs the chain as it
  * stood on arrival, newest first, each handler with its own calling
  * convention and mask; then either returns (the program handles the signal)
- * or, if the program's disposition was SIG_DFL and the default action
- * terminates, starts the exit path. No lock, no allocation. */
+ * or, if the program's disposition was SIG_DFL, does what the default
+ * action would: the exit path for one that terminates, a stop for one that
+ * stops. No lock, no allocation, and little stack: the chain is read in
+ * place, not copied, so a handler that fits an alternate stack without the
+ * shim fits it with the shim. errno: each handler finds it as the previous
+ * one (or the interrupted code) left it, and the program finds it as the
+ * last handler left it; the shim's own work leaves no trace in it. */
 #include "internal.h"
 #include "sys.h"
 
@@ -22,19 +27,35 @@ static void set_mask(uint64_t m)
     me_sys(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, sizeof m);
 }
 
-void me_dispatch(int sig, siginfo_t *info, void *uc)
+/* A disposition whose handler was unloaded (dlclose) is SIG_DFL: without
+ * the shim the program would jump into unmapped code. */
+static bool is_default(const struct me_handler *disp)
 {
-    int saved_errno = errno;
-    struct me_chain_view v;
-    me_chain_read(sig, &v);
+    return disp->fn == (void *)SIG_DFL ||
+           (disp->fn != (void *)SIG_IGN && !me_component_loaded(disp));
+}
 
-    bool dfl = v.disp.fn == (void *)SIG_DFL;
-    bool terminates = dfl && me_default_terminates(sig);
-    if (me_exit_intercept(sig, info, uc, terminates)) {
-        errno = saved_errno;
-        return;
-    }
+/* The default action of a stop signal, as the kernel would take it: stop
+ * here, by sig itself (a parent's waitpid sees WSTOPSIG == sig), and go on
+ * after SIGCONT with the dispatcher installed again. */
+static __attribute__((noinline)) void stop_by(int sig)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    me_real.sigaction(sig, &dfl, NULL);
+    uint64_t m = ME_SIGBIT(sig);
+    me_sys(SYS_tgkill, me_sys_getpid(), me_sys_gettid(), sig);
+    me_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m); /* stops here */
+    me_kernel_resync(sig);
+}
 
+/* Runs the chain newest first. False when a handler took the signal over
+ * (changed its disposition to something other than itself: the re-raise
+ * idiom), which ends the delivery. *err carries errno between handlers. */
+static __attribute__((noinline)) bool run_chain(int sig, siginfo_t *info, void *uc,
+                                                const struct me_chain_pin *p, int *err)
+{
     uint64_t interrupted;
     memcpy(&interrupted, &((ucontext_t *)uc)->uc_sigmask, sizeof interrupted);
     bool knodefer;
@@ -42,8 +63,10 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
     if (!knodefer)
         in_effect |= ME_SIGBIT(sig);
 
-    for (unsigned i = v.n; i-- > 0;) {
-        const struct me_handler *h = &v.h[i];
+    for (unsigned i = p->n; i-- > 0;) {
+        const struct me_handler *h = &p->h[i];
+        if (!me_component_loaded(h))
+            continue; /* its library was unloaded */
         if (h->flags & SA_RESETHAND) {
             /* the kernel resets before calling; so do we */
             me_chain_reset_once(sig, h->fn);
@@ -57,15 +80,45 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
             set_mask(want);
             in_effect = want;
         }
+        unsigned long installs = me_installs_by_this_thread();
+        void *before = me_chain_disp_fn(sig);
         me_running_push(sig, h->fn, __builtin_frame_address(0));
+        errno = *err;
         if (h->flags & SA_SIGINFO)
             ((void (*)(int, siginfo_t *, void *))h->fn)(sig, info, uc);
         else
             ((void (*)(int))h->fn)(sig);
+        *err = errno;
         me_running_pop();
+        if (me_installs_by_this_thread() != installs) {
+            void *now = me_chain_disp_fn(sig);
+            if (now != before && now != h->fn)
+                return false;
+        }
     }
+    return true;
+}
 
-    if (terminates)
+void me_dispatch(int sig, siginfo_t *info, void *uc)
+{
+    int err = errno;
+    struct me_chain_pin p;
+    me_chain_pin(sig, (uintptr_t)__builtin_frame_address(0), &p);
+
+    bool dfl = is_default(p.disp);
+    bool terminates = dfl && me_default_terminates(sig);
+    if (me_exit_intercept(sig, info, uc, terminates)) {
+        me_chain_unpin(&p);
+        errno = err;
+        return;
+    }
+    bool ran_all = run_chain(sig, info, uc, &p, &err);
+    bool chained = p.n > 0;
+    me_chain_unpin(&p);
+
+    if (ran_all && terminates)
         me_exit_from_signal(sig, info, uc);
-    errno = saved_errno;
+    else if (ran_all && dfl && chained && me_default_stops(sig))
+        stop_by(sig);
+    errno = err;
 }

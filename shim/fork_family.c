@@ -111,7 +111,7 @@ void me_fork_child(void)
         struct sigaction ign;
         memset(&ign, 0, sizeof ign);
         ign.sa_handler = SIG_IGN;
-        me_sigaction(SIGINT, &ign, NULL);
+        me_sigaction(SIGINT, &ign, NULL, NULL);
     }
 }
 

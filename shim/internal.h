@@ -18,6 +18,16 @@
 
 #define ME_EXPORT __attribute__((visibility("default")))
 
+/* glibc always sets SA_RESTORER on x86; the kernel reports it back. */
+#if defined(__x86_64__) || defined(__i386__)
+#define ME_SA_RESTORER 0x04000000u
+#else
+#define ME_SA_RESTORER 0u
+#endif
+
+struct dl_find_object;
+struct me_handler;
+
 /* ---- real functions (real.c) ---- */
 /* Resolved at init: the exit path may need them in a signal handler. */
 struct me_real {
@@ -31,6 +41,7 @@ struct me_real {
     pid_t (*fork)(void);
     unsigned long (*getauxval)(unsigned long);
     void *(*malloc)(size_t); /* the malloc the program uses, whoever defines it */
+    int (*find_object)(void *, struct dl_find_object *); /* glibc 2.35+ */
 };
 extern struct me_real me_real;
 struct me_elf_object;
@@ -79,6 +90,12 @@ static inline __attribute__((always_inline)) pid_t me_pid(void)
     pid_t p = __builtin_expect(c != NULL, 1) ? *c : 0;
     return __builtin_expect(p != 0, 1) ? p : me_pid_slow();
 }
+/* The identity an installed handler's owner is compared with: another
+ * owner means the handler was inherited across fork. */
+static inline __attribute__((always_inline)) uint32_t me_self_owner(void)
+{
+    return (uint32_t)me_pid();
+}
 /* The address glibc puts in sa_restorer, as the kernel reports it. */
 extern void *me_restorer;
 
@@ -86,8 +103,24 @@ extern void *me_restorer;
 void me_log(const char *fmt, ...); /* %s %d %u %ld and %S (signal name) only */
 void me_diag_stderr(void *ctx, const char *line);
 
+/* ---- components (component.c) ---- */
+/* Sets h->comp: the loaded object whose code holds
+ * h->fn, or else the one whose code made the installing call. */
+void me_component_of(struct me_handler *h, const void *caller);
+/* False once the object holding h->fn has been unloaded (dlclose).
+ * Async-signal-safe. */
+bool me_component_loaded(const struct me_handler *h);
+
 /* ---- kernel-level disposition (kernel_disp.c) ---- */
 void me_kernel_sync(int sig);
+/* Applies sig's disposition to the kernel even if it looks applied. */
+void me_kernel_resync(int sig);
+/* The flags of a requested disposition that the kernel keeps (Linux 5.11+
+ * clears bits it does not know, which SA_UNSUPPORTED probing relies on). */
+uint32_t me_kernel_kept_flags(int sig, uint32_t flags);
+/* After a fork, before the child's first change of a chain: forgets what
+ * threads that did not survive the fork were doing. Cheap when no fork. */
+void me_kernel_fork_check(void);
 bool me_kernel_take_over(int sig); /* false: left to libc (no memory) */
 void *me_kernel_restorer(void);
 void me_set_managed(me_sigmask want);
@@ -97,9 +130,11 @@ void me_dispatch(int sig, siginfo_t *info, void *uc);
 uint64_t me_kernel_mask(int sig, bool *nodefer);
 
 /* ---- signal family helpers (signal_family.c) ---- */
-int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
-bool me_handler_running(int sig, void *fn);
+/* caller: the return address of the program's call (for the component of
+ * a handler outside every loaded object). */
+int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, const void *caller);
 void me_running_push(int sig, void *fn, void *frame);
+unsigned long me_installs_by_this_thread(void);
 void me_running_pop(void);
 
 /* ---- the exit path (exit_path.c) ---- */

@@ -1,11 +1,14 @@
 /* The kernel-level disposition of each managed signal, derived from the
  * program's view: SIG_IGN is real SIG_IGN (so exec inherits it); a default
  * that ignores or stops with nothing chained is real SIG_DFL (the shim is
- * invisible there); everything else is the dispatcher, with SA_RESTART,
- * SA_NODEFER and the mask of the program's current disposition so that a
- * blocking read() returns EINTR exactly when it would without the shim. */
+ * invisible there, SIGCHLD's SA_NOCLDWAIT included); everything else is the
+ * dispatcher, with the flags (SA_RESTART, SA_NODEFER, SA_ONSTACK, SIGCHLD's)
+ * and the mask of the program's current disposition, so that a blocking
+ * read() returns EINTR, and a handler runs on the alternate stack, exactly
+ * when it would without the shim. */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -54,33 +57,31 @@ static bool me_kernel_ready(int sig)
 /* A per-thread token: the address of a thread-local variable. */
 static __thread char thread_token __attribute__((tls_model("initial-exec")));
 
-#define PASS_FLAGS (SA_RESTART | SA_NODEFER | SA_NOCLDSTOP | SA_NOCLDWAIT)
+#define CHLD_FLAGS (SA_NOCLDSTOP | SA_NOCLDWAIT)
+#define PASS_FLAGS (SA_RESTART | SA_NODEFER | SA_ONSTACK | CHLD_FLAGS)
 
-static uint64_t desired(int sig, struct kkey *k)
+/* Read in place (no copy of the chain: this runs in the dispatcher). */
+static void desired(int sig, struct kkey *k)
 {
-    struct me_chain_view v;
-    me_chain_read(sig, &v);
+    struct me_chain_pin p;
+    me_chain_pin(sig, (uintptr_t)__builtin_frame_address(0), &p);
     memset(k, 0, sizeof *k);
-    if (v.disp.fn == (void *)SIG_IGN) {
+    if (p.disp->fn == (void *)SIG_IGN) {
         k->kind = K_IGN;
-        return v.gen;
-    }
-    if (v.disp.fn == (void *)SIG_DFL && v.n == 0 && !me_default_terminates(sig)) {
+    } else if (p.disp->fn == (void *)SIG_DFL && p.n == 0 && !me_default_terminates(sig)) {
         k->kind = K_DFL;
-        return v.gen;
-    }
-    k->kind = K_DISPATCH;
-    k->flags = SA_SIGINFO;
-    if (v.disp.fn == (void *)SIG_DFL) {
-        k->flags |= SA_RESTART;
+        k->flags = p.disp->flags & CHLD_FLAGS;
     } else {
-        k->flags |= v.disp.flags & PASS_FLAGS;
-        k->mask = v.disp.mask;
+        k->kind = K_DISPATCH;
+        k->flags = SA_SIGINFO;
+        if (p.disp->fn == (void *)SIG_DFL) {
+            k->flags |= SA_RESTART | (p.disp->flags & CHLD_FLAGS);
+        } else {
+            k->flags |= p.disp->flags & PASS_FLAGS;
+            k->mask = p.disp->mask;
+        }
     }
-    for (unsigned i = 0; i < v.n; i++)
-        if (v.h[i].flags & SA_ONSTACK)
-            k->flags |= SA_ONSTACK;
-    return v.gen;
+    me_chain_unpin(&p);
 }
 
 static void apply(int sig, const struct kkey *k)
@@ -91,6 +92,7 @@ static void apply(int sig, const struct kkey *k)
         ka.sa_handler = SIG_IGN;
     } else if (k->kind == K_DFL) {
         ka.sa_handler = SIG_DFL;
+        ka.sa_flags = (int)k->flags;
     } else {
         ka.sa_sigaction = me_dispatch;
         ka.sa_flags = (int)k->flags;
@@ -139,18 +141,78 @@ void me_kernel_sync(int sig)
         if (!sync_acquire(sig, here))
             return;
         struct kkey k;
-        uint64_t gen = desired(sig, &k);
+        uint64_t changes = me_chain_changes(sig);
+        desired(sig, &k);
         if (!st->valid || !same_key(&k, &st->applied)) {
             apply(sig, &k);
             st->applied = k;
             st->valid = true;
         }
         atomic_store(&st->owner, 0);
-        struct me_handler d;
-        uint64_t now;
-        me_chain_disposition(sig, &d, &now);
-        if (now == gen)
+        if (me_chain_changes(sig) == changes)
             return;
+    }
+}
+
+void me_kernel_resync(int sig)
+{
+    ks(sig)->valid = false;
+    me_kernel_sync(sig);
+}
+
+/* Bits whose fate is known, and of those the ones the kernel keeps: the
+ * flags every kernel keeps to start with; others are asked the first time
+ * a program uses them. */
+#define KNOWN_KEPT                                                                             \
+    (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER |          \
+     SA_RESETHAND | ME_SA_RESTORER)
+static _Atomic uint32_t flags_known = KNOWN_KEPT, flags_kept = KNOWN_KEPT;
+
+/* Sets sig's kernel disposition again with the unknown bits added, and
+ * reads back what stayed (the disposition itself is unchanged). */
+static uint32_t probe_kept(int sig, uint32_t bits)
+{
+    struct sigaction cur, probe, back;
+    if (me_real.sigaction(sig, NULL, &cur) != 0)
+        return 0;
+    probe = cur;
+    probe.sa_flags |= (int)bits;
+    if (me_real.sigaction(sig, &probe, &back) != 0)
+        return 0;
+    me_real.sigaction(sig, NULL, &back);
+    me_real.sigaction(sig, &cur, NULL);
+    return (uint32_t)back.sa_flags & bits;
+}
+
+uint32_t me_kernel_kept_flags(int sig, uint32_t flags)
+{
+    uint32_t unknown = flags & ~atomic_load(&flags_known);
+    if (unknown) {
+        int saved = errno;
+        atomic_fetch_or(&flags_kept, probe_kept(sig, unknown));
+        atomic_fetch_or(&flags_known, unknown);
+        errno = saved;
+    }
+    return flags & atomic_load(&flags_kept);
+}
+
+/* The process the chains' bookkeeping belongs to: a forked child finds
+ * another pid here and forgets what other threads held at the fork. */
+static _Atomic pid_t chains_pid;
+
+void me_kernel_fork_check(void)
+{
+    pid_t now = me_sys_getpid(), was = atomic_load(&chains_pid);
+    if (was == now || !atomic_compare_exchange_strong(&chains_pid, &was, now) || was == 0)
+        return;
+    me_chain_after_fork();
+    uintptr_t self = (uintptr_t)&thread_token;
+    for (int sig = 1; sig < ME_CHAIN_NSIG; sig++) {
+        struct kstate *k = ks(sig);
+        if (k && atomic_load(&k->owner) != self) {
+            atomic_store(&k->owner, 0);
+            k->valid = false;
+        }
     }
 }
 
@@ -191,6 +253,12 @@ bool me_kernel_take_over(int sig)
         return false;
     if (restorer && !me_restorer)
         me_restorer = restorer;
+    if (atomic_load(&chains_pid) == 0)
+        atomic_store(&chains_pid, me_sys_getpid());
+    init.owner = me_self_owner();
+    init.comp = 0;
+    if (init.fn != (void *)SIG_DFL && init.fn != (void *)SIG_IGN)
+        me_component_of(&init, NULL);
     me_chain_set_initial(sig, &init);
     ks(sig)->valid = false;
     me_kernel_sync(sig);
@@ -222,7 +290,7 @@ static void release(int sig)
     me_chain_disposition(sig, &d, NULL);
     memset(&ka, 0, sizeof ka);
     ka.sa_handler = (__sighandler_t)d.fn;
-    ka.sa_flags = (int)(d.flags & ~(uint32_t)0x04000000u);
+    ka.sa_flags = (int)(d.flags & ~ME_SA_RESTORER);
     memcpy(&ka.sa_mask, &d.mask, sizeof d.mask);
     me_real.sigaction(sig, &ka, NULL);
 }

@@ -31,6 +31,8 @@ static const struct me_want me_real_wants[] = {
     ME_WANT("fork", 0x7c96e577u, ME_NEXT, fork),
     ME_WANT("getauxval", 0xd257ee96u, ME_NEXT, getauxval),
     ME_WANT("malloc", 0x0d39ad3du, ME_GLOBAL, malloc),
+    /* lock-free lookup of the object holding an address (component.c) */
+    ME_WANT("_dl_find_object", 0xb98cf3eau, ME_GLOBAL, find_object),
 };
 #define ME_NWANTS (sizeof me_real_wants / sizeof me_real_wants[0])
 

@@ -18,12 +18,6 @@
 
 #include "../registry/sigchain.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define ME_SA_RESTORER 0x04000000u /* glibc always sets it; the kernel reports it */
-#else
-#define ME_SA_RESTORER 0u
-#endif
-
 void *me_restorer;
 static _Atomic uint64_t sigintr; /* siginterrupt(sig, 1), as glibc's _sigintr */
 static atomic_bool overflow_warned;
@@ -38,6 +32,13 @@ static __thread struct {
     void *frame;
 } running[RUNNING_MAX] __attribute__((tls_model("initial-exec")));
 static __thread unsigned running_n __attribute__((tls_model("initial-exec")));
+
+/* Changes of managed dispositions made by this thread, so that the
+ * dispatcher tells a handler taking its signal over from a change another
+ * thread happened to make meanwhile. */
+static __thread unsigned long installs_here __attribute__((tls_model("initial-exec")));
+
+unsigned long me_installs_by_this_thread(void) { return installs_here; }
 
 void me_running_push(int sig, void *fn, void *frame)
 {
@@ -58,21 +59,27 @@ void me_running_pop(void)
         running_n--;
 }
 
-bool me_handler_running(int sig, void *fn)
+bool me_handler_running(int sig, void *fn, uintptr_t mark)
 {
     unsigned n = running_n < RUNNING_MAX ? running_n : RUNNING_MAX;
     for (unsigned i = 0; i < n; i++)
-        if (running[i].sig == sig && running[i].fn == fn)
+        if (running[i].sig == sig && running[i].fn == fn &&
+            !me_chain_mark_abandoned((uintptr_t)running[i].frame, mark))
             return true;
     return false;
 }
 
-static void from_act(const struct sigaction *act, struct me_handler *h)
+static void from_act(int sig, const struct sigaction *act, const void *caller,
+                     struct me_handler *h)
 {
+    memset(h, 0, sizeof *h);
     h->fn = (void *)act->sa_handler;
-    h->flags = (uint32_t)act->sa_flags | ME_SA_RESTORER;
+    h->flags = me_kernel_kept_flags(sig, (uint32_t)act->sa_flags) | ME_SA_RESTORER;
     memcpy(&h->mask, &act->sa_mask, sizeof h->mask);
     h->mask &= ~(ME_SIGBIT(SIGKILL) | ME_SIGBIT(SIGSTOP));
+    h->owner = me_self_owner();
+    if (h->fn != (void *)SIG_DFL && h->fn != (void *)SIG_IGN)
+        me_component_of(h, caller);
 }
 
 static void to_act(const struct me_handler *h, struct sigaction *old)
@@ -98,7 +105,7 @@ static bool chain_memory(int sig)
     return false;
 }
 
-int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, const void *caller)
 {
     struct me_handler prev;
     if (!act) {
@@ -122,12 +129,16 @@ int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
     }
     if (!chain_memory(sig))
         return me_real.sigaction(sig, act, old);
+    me_kernel_fork_check();
     struct me_handler nh;
     bool overflowed;
-    from_act(act, &nh); /* read fully before old (may alias act) is written */
-    enum me_install_mode mode =
-        me_handler_running(sig, nh.fn) ? ME_INSTALL_INSIDE : ME_INSTALL_OUTSIDE;
-    me_chain_install(sig, &nh, mode, &prev, &overflowed);
+    from_act(sig, act, caller, &nh); /* read fully before old (may alias act) is written */
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0); /* compared as a number */
+    struct me_install how = {
+        me_handler_running(sig, nh.fn, here) ? ME_INSTALL_INSIDE : ME_INSTALL_OUTSIDE,
+        nh.owner, me_cfg.chain};
+    me_chain_install(sig, &nh, &how, &prev, &overflowed);
+    installs_here++;
     me_kernel_sync(sig);
     if (overflowed && !atomic_exchange(&overflow_warned, true))
         me_log("more than %d handlers for %S: the newest is overwritten", ME_CHAIN_CAP, sig);
@@ -141,7 +152,7 @@ ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
     me_ensure_init();
     if (!me_is_managed(sig))
         return me_real.sigaction(sig, act, old);
-    return me_sigaction(sig, act, old);
+    return me_sigaction(sig, act, old, __builtin_return_address(0));
 }
 
 /* Aliases, not calls: a call to an exported name from inside the library
@@ -150,14 +161,16 @@ ME_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction
     __THROW __attribute__((alias("sigaction")));
 
 /* sigaction for any signal: the program's view when managed, libc's if not. */
-static int any_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+static int any_sigaction(int sig, const struct sigaction *act, struct sigaction *old,
+                         const void *caller)
 {
     if (!me_is_managed(sig))
         return me_real.sigaction(sig, act, old);
-    return me_sigaction(sig, act, old);
+    return me_sigaction(sig, act, old, caller);
 }
 
-static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool self_in_mask)
+static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool self_in_mask,
+                                     const void *caller)
 {
     struct sigaction a, o;
     if (h == SIG_ERR || sig < 1 || sig > ME_MAXSIG) {
@@ -169,7 +182,7 @@ static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool 
     uint64_t mask = self_in_mask ? ME_SIGBIT(sig) : 0; /* sigemptyset, sigaddset */
     memcpy(&a.sa_mask, &mask, sizeof mask);
     a.sa_flags = flags;
-    if (any_sigaction(sig, &a, &o) != 0)
+    if (any_sigaction(sig, &a, &o, caller) != 0)
         return SIG_ERR; /* errno from libc: EINVAL for KILL, STOP, 32, 33 */
     return o.sa_handler;
 }
@@ -178,7 +191,7 @@ ME_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
 {
     me_ensure_init();
     bool intr = atomic_load(&sigintr) & ME_SIGBIT(sig);
-    return install_simple(sig, h, intr ? 0 : SA_RESTART, true);
+    return install_simple(sig, h, intr ? 0 : SA_RESTART, true, __builtin_return_address(0));
 }
 
 ME_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t h) __THROW __attribute__((alias("signal")));
@@ -187,7 +200,8 @@ ME_EXPORT __sighandler_t ssignal(int sig, __sighandler_t h) __THROW __attribute_
 ME_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t h)
 {
     me_ensure_init();
-    return install_simple(sig, h, (int)(SA_RESETHAND | SA_NODEFER), false);
+    return install_simple(sig, h, (int)(SA_RESETHAND | SA_NODEFER), false,
+                          __builtin_return_address(0));
 }
 
 ME_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t h)
@@ -208,7 +222,9 @@ ME_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)
 {
     me_ensure_init();
     uint64_t oldmask = 0; /* filled by the kernel */
-    if (sig < 1 || sig > ME_MAXSIG) {
+    /* glibc never blocks its own signals (cancellation, setxid): blocking
+     * them hangs pthread_cancel and setuid; it fails with EINVAL instead */
+    if (sig < 1 || sig > ME_MAXSIG || sig == 32 || sig == 33) {
         errno = EINVAL;
         return SIG_ERR;
     }
@@ -218,11 +234,11 @@ ME_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)
         if (oldmask & ME_SIGBIT(sig))
             return SIG_HOLD;
         struct sigaction cur;
-        if (any_sigaction(sig, NULL, &cur) != 0)
+        if (any_sigaction(sig, NULL, &cur, NULL) != 0)
             return SIG_ERR;
         return cur.sa_handler;
     }
-    __sighandler_t prev = install_simple(sig, disp, 0, false);
+    __sighandler_t prev = install_simple(sig, disp, 0, false, __builtin_return_address(0));
     if (prev == SIG_ERR || block_op(SIG_UNBLOCK, sig, &oldmask) != 0)
         return SIG_ERR;
     return (oldmask & ME_SIGBIT(sig)) ? SIG_HOLD : prev;
@@ -231,7 +247,7 @@ ME_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp)
 ME_EXPORT int sigignore(int sig)
 {
     me_ensure_init();
-    return install_simple(sig, SIG_IGN, 0, false) == SIG_ERR ? -1 : 0;
+    return install_simple(sig, SIG_IGN, 0, false, NULL) == SIG_ERR ? -1 : 0;
 }
 
 ME_EXPORT int siginterrupt(int sig, int interrupt)
@@ -280,7 +296,7 @@ ME_EXPORT void abort(void)
     if (me_is_managed(SIGABRT)) {
         block_op(SIG_UNBLOCK, SIGABRT, NULL);
         raise(SIGABRT);
-        install_simple(SIGABRT, SIG_DFL, 0, false);
+        install_simple(SIGABRT, SIG_DFL, 0, false, NULL);
         raise(SIGABRT);
     }
     me_real.abort();

@@ -121,7 +121,7 @@ START_TEST(sysv_rearm_keeps_the_others)
     signal_and_sync(&p, SIGTERM);
     signal_and_sync(&p, SIGTERM);
     end_normally(&p);
-    ck_assert_str_eq(p.out_buf, "rearm\na\nrearm\na\nexitfn\n");
+    ck_assert_str_eq(p.out_buf, "rearm\ncomp1 handler\nrearm\ncomp1 handler\nexitfn\n");
     proc_free(&p);
 }
 END_TEST
@@ -134,7 +134,7 @@ START_TEST(resethand_runs_once_then_default)
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
     ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
-    ck_assert_str_eq(p.out_buf, "b\na\na\nexitfn\n");
+    ck_assert_str_eq(p.out_buf, "b\ncomp1 handler\ncomp1 handler\nexitfn\n");
     proc_free(&p);
 }
 END_TEST
@@ -150,7 +150,8 @@ START_TEST(siginfo_reaches_three_argument_handlers)
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
     end_normally(&p);
     char want[256];
-    snprintf(want, sizeof want, "b\ninfo3 sig=15 pid=%d code=%d value=42\na\nexitfn\n",
+    snprintf(want, sizeof want,
+             "b\ncomp2 info3 sig=15 pid=%d code=%d value=42\ncomp1 handler\nexitfn\n",
              (int)getpid(), SI_QUEUE);
     ck_assert_str_eq(p.out_buf, want);
     proc_free(&p);
@@ -163,8 +164,8 @@ START_TEST(each_handler_runs_with_its_own_mask)
     start(&p, NULL, "masks");
     signal_and_sync(&p, SIGTERM);
     end_normally(&p);
-    ck_assert_str_eq(p.out_buf, "nodefer: TERM open, USR1 open\nmasked: TERM blocked, USR1 blocked\n"
-                                "exitfn\n");
+    ck_assert_str_eq(p.out_buf, "nodefer: TERM open, USR1 open\n"
+                                "comp1 masked: TERM blocked, USR1 blocked\nexitfn\n");
     proc_free(&p);
 }
 END_TEST

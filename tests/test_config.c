@@ -189,6 +189,18 @@ START_TEST(switches)
     ck_assert_int_eq(diag_lines, 0);
     ck_assert(!me_parse_child_sigint("maybe", capture, NULL));
     ck_assert_int_eq(diag_lines, 1);
+    reset();
+    ck_assert(me_parse_chain(NULL, capture, NULL));
+    ck_assert(me_parse_chain("", capture, NULL));
+    ck_assert(me_parse_chain("on", capture, NULL));
+    ck_assert(me_parse_chain("Yes", capture, NULL));
+    ck_assert(!me_parse_chain("off", capture, NULL));
+    ck_assert(!me_parse_chain("0", capture, NULL));
+    ck_assert(!me_parse_chain("FALSE", capture, NULL));
+    ck_assert_int_eq(diag_lines, 0);
+    ck_assert(me_parse_chain("sometimes", capture, NULL));
+    ck_assert_int_eq(diag_lines, 1);
+    ck_assert_msg(strstr(diag_text, "multiexit: MULTIEXIT_CHAIN: ignoring 'sometimes'") != NULL, "%s", diag_text);
 }
 END_TEST
 
@@ -241,6 +253,8 @@ START_TEST(names_and_defaults)
     ck_assert(!me_default_terminates(SIGCHLD));
     ck_assert(!me_default_terminates(SIGTSTP));
     ck_assert(!me_default_terminates(SIGWINCH));
+    ck_assert(me_default_stops(SIGTSTP) && me_default_stops(SIGTTIN) && me_default_stops(SIGTTOU));
+    ck_assert(!me_default_stops(SIGTERM) && !me_default_stops(SIGCHLD) && !me_default_stops(SIGCONT));
 }
 END_TEST
 

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,12 +24,22 @@ static void f3(int s) { (void)s; }
 static void f4(int s) { (void)s; }
 static void (*const noise[])(int) = {f1, f2, f3, f4};
 
+/* Handlers of component c (a stand-in for a loaded object) owned by
+ * process 1, installed as process 1 with chaining on. */
+static const struct me_install outside = {ME_INSTALL_OUTSIDE, 1, true};
+static const struct me_install inside = {ME_INSTALL_INSIDE, 1, true};
+static struct me_handler hnd(void (*fn)(int), uintptr_t comp)
+{
+    return (struct me_handler){.fn = (void *)fn, .comp = comp << 1, .owner = 1};
+}
+
 static void *writer(void *arg)
 {
-    struct me_handler mine = {(void *)noise[(uintptr_t)arg % 4], 0, 0}, old;
+    /* each writer its own component, so that they chain */
+    struct me_handler mine = hnd(noise[(uintptr_t)arg % 4], 100 + (uintptr_t)arg), old;
     while (!atomic_load(&stop)) {
-        me_chain_install(SIG, &mine, ME_INSTALL_OUTSIDE, &old, NULL);
-        me_chain_install(SIG, &old, ME_INSTALL_OUTSIDE, NULL, NULL); /* save/restore */
+        me_chain_install(SIG, &mine, &outside, &old, NULL);
+        me_chain_install(SIG, &old, &outside, NULL, NULL); /* save/restore */
     }
     return NULL;
 }
@@ -54,9 +65,9 @@ static void *reader(void *arg)
 
 START_TEST(chain_readers_never_see_a_torn_chain)
 {
-    struct me_handler init = {(void *)SIG_DFL, 0, 0}, perm = {(void *)permanent, 0, 0};
+    struct me_handler init = hnd(SIG_DFL, 0), perm = hnd(permanent, 99);
     me_chain_set_initial(SIG, &init);
-    me_chain_install(SIG, &perm, ME_INSTALL_OUTSIDE, NULL, NULL);
+    me_chain_install(SIG, &perm, &outside, NULL, NULL);
     pthread_t w[4], r[2];
     for (uintptr_t i = 0; i < 4; i++)
         pthread_create(&w[i], NULL, writer, (void *)i);
@@ -81,23 +92,23 @@ END_TEST
 
 START_TEST(chain_rules)
 {
-    struct me_handler dfl = {(void *)SIG_DFL, 0, 0}, a = {(void *)f1, 0, 0}, b = {(void *)f2, 0, 0},
-                      c = {(void *)f3, 4, 0}, prev;
+    struct me_handler dfl = hnd(SIG_DFL, 0), a = hnd(f1, 1), b = hnd(f2, 2), c = hnd(f3, 3), prev;
+    c.flags = 4;
     struct me_chain_view v;
     me_chain_set_initial(12, &dfl);
-    me_chain_install(12, &a, ME_INSTALL_OUTSIDE, &prev, NULL);
+    me_chain_install(12, &a, &outside, &prev, NULL);
     ck_assert_ptr_eq(prev.fn, (void *)SIG_DFL);
-    me_chain_install(12, &b, ME_INSTALL_OUTSIDE, &prev, NULL);
-    me_chain_install(12, &c, ME_INSTALL_OUTSIDE, &prev, NULL);
+    me_chain_install(12, &b, &outside, &prev, NULL);
+    me_chain_install(12, &c, &outside, &prev, NULL);
     me_chain_read(12, &v);
     ck_assert_uint_eq(v.n, 3);
     /* re-installing b from inside its own execution keeps c */
-    me_chain_install(12, &b, ME_INSTALL_INSIDE, &prev, NULL);
+    me_chain_install(12, &b, &inside, &prev, NULL);
     me_chain_read(12, &v);
     ck_assert_uint_eq(v.n, 3);
     ck_assert_ptr_eq(v.disp.fn, (void *)f2);
     /* from outside it drops c */
-    me_chain_install(12, &b, ME_INSTALL_OUTSIDE, &prev, NULL);
+    me_chain_install(12, &b, &outside, &prev, NULL);
     me_chain_read(12, &v);
     ck_assert_uint_eq(v.n, 2);
     /* SA_RESETHAND semantics: b removed, disposition SIG_DFL, a stays */
@@ -107,16 +118,89 @@ START_TEST(chain_rules)
     ck_assert_ptr_eq(v.disp.fn, (void *)SIG_DFL);
     ck_assert_ptr_eq(v.h[0].fn, (void *)f1);
     /* capacity: the 33rd handler overwrites the newest, once flagged */
-    me_chain_install(12, &dfl, ME_INSTALL_OUTSIDE, NULL, NULL);
+    me_chain_install(12, &dfl, &outside, NULL, NULL);
     bool overflowed = false;
     for (uintptr_t i = 0; i < ME_CHAIN_CAP + 1; i++) {
-        struct me_handler h = {(void *)(0x1000 + i * 16), 0, 0};
-        me_chain_install(12, &h, ME_INSTALL_OUTSIDE, NULL, &overflowed);
+        struct me_handler h = hnd((void (*)(int))(0x1000 + i * 16), 0x1000 + i);
+        me_chain_install(12, &h, &outside, NULL, &overflowed);
         ck_assert(overflowed == (i == ME_CHAIN_CAP));
     }
     me_chain_read(12, &v);
     ck_assert_uint_eq(v.n, ME_CHAIN_CAP);
     ck_assert_ptr_eq(v.h[ME_CHAIN_CAP - 1].fn, (void *)(0x1000 + ME_CHAIN_CAP * 16));
+}
+END_TEST
+
+static void chain_is(int sig, unsigned n, ...)
+{
+    struct me_chain_view v;
+    me_chain_read(sig, &v);
+    ck_assert_uint_eq(v.n, n);
+    va_list ap;
+    va_start(ap, n);
+    for (unsigned i = 0; i < n; i++)
+        ck_assert_ptr_eq(v.h[i].fn, va_arg(ap, void *));
+    va_end(ap);
+}
+
+START_TEST(a_component_replaces_its_own_and_inherited_handlers)
+{
+    struct me_handler dfl = hnd(SIG_DFL, 0), a = hnd(f1, 1), a2 = hnd(f2, 1), b = hnd(f3, 2);
+    me_chain_set_initial(13, &dfl);
+    me_chain_install(13, &a, &outside, NULL, NULL);
+    me_chain_install(13, &b, &outside, NULL, NULL);
+    chain_is(13, 2, (void *)f1, (void *)f3);
+    /* component 1 replaces its start-up handler with its main one */
+    me_chain_install(13, &a2, &outside, NULL, NULL);
+    chain_is(13, 2, (void *)f3, (void *)f2);
+    /* a forked child (process 2) installs its own: every inherited one goes */
+    struct me_install child = {ME_INSTALL_OUTSIDE, 2, true};
+    struct me_handler c = hnd(f4, 3);
+    c.owner = 2;
+    me_chain_install(13, &c, &child, NULL, NULL);
+    chain_is(13, 1, (void *)f4);
+    /* MULTIEXIT_CHAIN=off: every install replaces */
+    struct me_install off = {ME_INSTALL_OUTSIDE, 2, false};
+    struct me_handler d = hnd(f1, 4);
+    d.owner = 2;
+    me_chain_install(13, &d, &off, NULL, NULL);
+    chain_is(13, 1, (void *)f1);
+}
+END_TEST
+
+START_TEST(daemon_hands_the_handlers_over)
+{
+    struct me_handler dfl = hnd(SIG_DFL, 0), a = hnd(f1, 1), b = hnd(f2, 2);
+    me_chain_set_initial(14, &dfl);
+    me_chain_install(14, &a, &outside, NULL, NULL);
+    me_chain_transfer(14, 1, 5);
+    struct me_install daemon_child = {ME_INSTALL_OUTSIDE, 5, true};
+    b.owner = 5;
+    me_chain_install(14, &b, &daemon_child, NULL, NULL);
+    chain_is(14, 2, (void *)f1, (void *)f2);
+}
+END_TEST
+
+START_TEST(a_pin_reads_the_chain_as_it_stood)
+{
+    struct me_handler dfl = hnd(SIG_DFL, 0), a = hnd(f1, 1), b = hnd(f2, 2);
+    me_chain_set_initial(15, &dfl);
+    struct me_chain_pin p;
+    me_chain_pin(15, (uintptr_t)__builtin_frame_address(0), &p);
+    ck_assert_uint_eq(p.n, 0);
+    ck_assert_ptr_eq(p.disp->fn, (void *)SIG_DFL);
+    me_chain_unpin(&p);
+    me_chain_install(15, &a, &outside, NULL, NULL);
+    me_chain_pin(15, (uintptr_t)__builtin_frame_address(0), &p);
+    uint64_t changes = me_chain_changes(15);
+    /* more installs than the pool has snapshots: the pinned one stays intact */
+    for (int i = 0; i < 20; i++)
+        me_chain_install(15, i % 2 ? &a : &b, &outside, NULL, NULL);
+    ck_assert_uint_ne(me_chain_changes(15), changes);
+    ck_assert_uint_eq(p.n, 1);
+    ck_assert_ptr_eq(p.h[0].fn, (void *)f1);
+    me_chain_unpin(&p);
+    ck_assert_ptr_eq(me_chain_disp_fn(15), (void *)f1);
 }
 END_TEST
 
@@ -160,6 +244,9 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, chain_readers_never_see_a_torn_chain);
     tcase_add_test(tc, chain_rules);
+    tcase_add_test(tc, a_component_replaces_its_own_and_inherited_handlers);
+    tcase_add_test(tc, daemon_hands_the_handlers_over);
+    tcase_add_test(tc, a_pin_reads_the_chain_as_it_stood);
     tcase_add_test(tc, exit_records_concurrent_registration_and_ownership);
     suite_add_tcase(s, tc);
     return run_suite(s, false);

@@ -17,6 +17,10 @@ void comp1_install(int);
 void comp2_install(int);
 void comp3_install(int);
 void comp4_install(int);
+void comp2_install_info(void);
+void comp1_install_masked(void);
+void comp3_save_restore(int);
+void comp4_save_restore(int);
 
 static void say(const char *s)
 {
@@ -111,16 +115,6 @@ static void rearm(int sig)
     signal(sig, rearm);
 }
 
-/* ---- siginfo ---- */
-static void info3(int sig, siginfo_t *si, void *uc)
-{
-    (void)uc;
-    char buf[128];
-    snprintf(buf, sizeof buf, "info3 sig=%d pid=%d code=%d value=%d\n", sig, (int)si->si_pid,
-             si->si_code, si->si_value.sival_int);
-    say(buf);
-}
-
 /* ---- masks ---- */
 static void report_mask(const char *who)
 {
@@ -131,11 +125,6 @@ static void report_mask(const char *who)
              sigismember(&cur, SIGTERM) ? "blocked" : "open",
              sigismember(&cur, SIGUSR1) ? "blocked" : "open");
     say(buf);
-}
-static void mask_a(int sig)
-{
-    (void)sig;
-    report_mask("masked");
 }
 static void mask_b(int sig)
 {
@@ -153,17 +142,15 @@ static void storm_handler(int sig, siginfo_t *si, void *uc)
     if (si->si_value.sival_int == 7)
         atomic_fetch_add(&storm_count, 1);
 }
-static void noise(int sig) { (void)sig; }
-static void noise2(int sig) { (void)sig; }
+/* Other components install and uninstall handlers of their own, which
+ * chain with the program's and never replace it. */
 static void *installer(void *arg)
 {
-    int sig = SIGRTMIN + 1;
-    struct sigaction mine, old;
-    memset(&mine, 0, sizeof mine);
-    mine.sa_handler = arg ? noise : noise2;
     while (!atomic_load(&storm_stop)) {
-        sigaction(sig, &mine, &old);
-        sigaction(sig, &old, NULL); /* save/restore: only ours goes */
+        if (arg)
+            comp3_save_restore(SIGRTMIN + 1);
+        else
+            comp4_save_restore(SIGRTMIN + 1);
     }
     return NULL;
 }
@@ -291,32 +278,26 @@ int main(int argc, char **argv)
         for (;;)
             pause();
     }
+    /* an older handler of another component, then the program's */
     if (strcmp(mode, "rearm") == 0) {
-        signal(SIGTERM, ha);
+        comp1_install(0);
         sysv_signal(SIGTERM, rearm);
         serve();
     }
     if (strcmp(mode, "oneshot") == 0) {
-        signal(SIGTERM, ha);
+        comp1_install(0);
         sysv_signal(SIGTERM, hb);
         serve();
     }
     if (strcmp(mode, "siginfo") == 0) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = info3;
-        sa.sa_flags = SA_SIGINFO;
-        signal(SIGTERM, ha);
-        sigaction(SIGTERM, &sa, NULL);
+        comp1_install(0);
+        comp2_install_info();
         signal(SIGTERM, hb);
         serve();
     }
     if (strcmp(mode, "masks") == 0) {
         struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = mask_a;
-        sigaddset(&sa.sa_mask, SIGUSR1);
-        sigaction(SIGTERM, &sa, NULL);
+        comp1_install_masked();
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = mask_b;
         sa.sa_flags = SA_NODEFER;
