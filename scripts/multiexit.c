@@ -45,6 +45,8 @@ static void usage(FILE *to)
           "      --shared           plain atexit functions also run in forked children\n"
           "      --private          they run only in the process that registered them\n"
           "      --child-ignore-int forked children ignore SIGINT (MULTIEXIT_CHILD_SIGINT)\n"
+          "      --no-chain         every handler install replaces, as the kernel's\n"
+          "                         (MULTIEXIT_CHAIN=off); the cleanup stays\n"
           "  -v, --verbose          one line on stderr per event (MULTIEXIT_VERBOSE)\n"
           "  -h, --help             show this help and exit\n"
           "      --version          show the version and exit\n"
@@ -155,6 +157,7 @@ int main(int argc, char **argv)
         {"signals", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
         {"shared", no_argument, NULL, 'S'},        {"private", no_argument, NULL, 'P'},
         {"child-ignore-int", no_argument, NULL, 'I'}, {"verbose", no_argument, NULL, 'v'},
+        {"no-chain", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -184,6 +187,9 @@ int main(int argc, char **argv)
             break;
         case 'I':
             setenv("MULTIEXIT_CHILD_SIGINT", "ignore", 1);
+            break;
+        case 'N':
+            setenv("MULTIEXIT_CHAIN", "off", 1);
             break;
         case 'v':
             setenv("MULTIEXIT_VERBOSE", "1", 1);

@@ -83,10 +83,11 @@ START_TEST(options_after_the_command_are_the_commands)
     ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
     ck_assert_str_eq(p.out_buf, "-v|--signals=bogus|--|");
     proc_free(&p);
-    RUN(&p, NULL, "-s", "hup", "-t", "2.5", "--shared", "--child-ignore-int", "-v", "--", "sh",
-        "-c", "echo $MULTIEXIT_SIGNALS $MULTIEXIT_TIMEOUT $MULTIEXIT_INHERIT "
-              "$MULTIEXIT_CHILD_SIGINT $MULTIEXIT_VERBOSE");
-    ck_assert_str_eq(p.out_buf, "hup 2.5 shared ignore 1\n");
+    RUN(&p, NULL, "-s", "hup", "-t", "2.5", "--shared", "--child-ignore-int", "--no-chain", "-v",
+        "--", "sh", "-c",
+        "echo $MULTIEXIT_SIGNALS $MULTIEXIT_TIMEOUT $MULTIEXIT_INHERIT "
+        "$MULTIEXIT_CHILD_SIGINT $MULTIEXIT_CHAIN $MULTIEXIT_VERBOSE");
+    ck_assert_str_eq(p.out_buf, "hup 2.5 shared ignore off 1\n");
     proc_free(&p);
 }
 END_TEST
