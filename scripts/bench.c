@@ -30,11 +30,16 @@ static double now(void)
 static volatile long sink;
 static void h(int s) { sink += s; }
 static void h2(int s) { sink += s + 1; }
-static void f1(int s) { sink += s; }
-static void f2(int s) { sink += s * 2; }
-static void f3(int s) { sink += s * 3; }
-static void f4(int s) { sink += s * 4; }
-static void all4(int s) { f1(s); f2(s); f3(s); f4(s); }
+/* four components' handlers (scripts/bench_comp.c) */
+#define COMP_DECL(c) void c##_handler(int); void c##_install(void);
+COMP_DECL(bc1) COMP_DECL(bc2) COMP_DECL(bc3) COMP_DECL(bc4)
+static void all4(int s)
+{
+    bc1_handler(s);
+    bc2_handler(s);
+    bc3_handler(s);
+    bc4_handler(s);
+}
 
 /* Runs BODY (with i counting) in BLOCKS blocks of PER operations and
  * keeps the fastest block's time per operation in ns. The machine's noise
@@ -71,10 +76,10 @@ static int micro(const char *what)
         if (strcmp(what, "raise1") == 0) {
             signal(SIGTERM, h);
         } else if (strcmp(what, "raise4chain") == 0) {
-            signal(SIGTERM, f1); /* four handlers chained by the shim */
-            signal(SIGTERM, f2);
-            signal(SIGTERM, f3);
-            signal(SIGTERM, f4);
+            bc1_install(); /* four components' handlers, chained by the shim */
+            bc2_install();
+            bc3_install();
+            bc4_install();
         } else {
             signal(SIGTERM, all4); /* one handler calling the same four */
         }

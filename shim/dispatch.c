@@ -63,6 +63,7 @@ static __attribute__((noinline)) bool run_chain(int sig, siginfo_t *info, void *
     if (!knodefer)
         in_effect |= ME_SIGBIT(sig);
 
+    void *disp = p->disp->fn; /* as this delivery knows it */
     for (unsigned i = p->n; i-- > 0;) {
         const struct me_handler *h = &p->h[i];
         if (!me_component_loaded(h))
@@ -71,6 +72,7 @@ static __attribute__((noinline)) bool run_chain(int sig, siginfo_t *info, void *
             /* the kernel resets before calling; so do we */
             me_chain_reset_once(sig, h->fn);
             me_kernel_sync(sig);
+            disp = me_chain_disp_fn(sig);
         }
         uint64_t want = interrupted | h->mask;
         if (!(h->flags & SA_NODEFER))
@@ -81,7 +83,6 @@ static __attribute__((noinline)) bool run_chain(int sig, siginfo_t *info, void *
             in_effect = want;
         }
         unsigned long installs = me_installs_by_this_thread();
-        void *before = me_chain_disp_fn(sig);
         me_running_push(sig, h->fn, __builtin_frame_address(0));
         errno = *err;
         if (h->flags & SA_SIGINFO)
@@ -92,8 +93,9 @@ static __attribute__((noinline)) bool run_chain(int sig, siginfo_t *info, void *
         me_running_pop();
         if (me_installs_by_this_thread() != installs) {
             void *now = me_chain_disp_fn(sig);
-            if (now != before && now != h->fn)
+            if (now != disp && now != h->fn)
                 return false;
+            disp = now;
         }
     }
     return true;

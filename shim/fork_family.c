@@ -79,6 +79,7 @@ void *me_vfork_prepare(void)
 {
     me_ensure_init();
     me_pid_cache_fill();
+    atomic_store_explicit(&me_vforked, true, memory_order_relaxed);
     return ME_REAL_LAZY(void *, "vfork");
 }
 

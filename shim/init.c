@@ -64,8 +64,18 @@ void me_pid_cache_fill(void)
     me_pid();
 }
 
+/* Set by the first vfork() (fork_family.c): until then no process can be
+ * a vfork child of ours, and the check costs no system call. */
+#if defined(__x86_64__)
+_Atomic bool me_vforked;
+#else
+_Atomic bool me_vforked = true; /* vfork is not wrapped there: always ask */
+#endif
+
 bool me_in_vfork_child(void)
 {
+    if (!atomic_load_explicit(&me_vforked, memory_order_relaxed))
+        return false;
     /* A forked child sees the page zeroed; a vfork child (CLONE_VM) sees its
      * parent's pid. Read it raw: filling it here would write the child's
      * pid into the parent's memory. */

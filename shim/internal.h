@@ -157,6 +157,7 @@ unsigned long me_exit_functions_ran(void);
 /* ---- fork family (fork_family.c) ---- */
 void me_fork_child(void);
 bool me_in_vfork_child(void);
+extern _Atomic bool me_vforked;
 void me_vfork_child_exit(int status) __attribute__((noreturn));
 
 /* ---- deciding where the exit may run (safepoint.c) ---- */

@@ -202,7 +202,7 @@ static _Atomic pid_t chains_pid;
 
 void me_kernel_fork_check(void)
 {
-    pid_t now = me_sys_getpid(), was = atomic_load(&chains_pid);
+    pid_t now = me_pid(), was = atomic_load(&chains_pid); /* cached: no system call */
     if (was == now || !atomic_compare_exchange_strong(&chains_pid, &was, now) || was == 0)
         return;
     me_chain_after_fork();
@@ -254,7 +254,7 @@ bool me_kernel_take_over(int sig)
     if (restorer && !me_restorer)
         me_restorer = restorer;
     if (atomic_load(&chains_pid) == 0)
-        atomic_store(&chains_pid, me_sys_getpid());
+        atomic_store(&chains_pid, me_pid());
     init.owner = me_self_owner();
     init.comp = 0;
     if (init.fn != (void *)SIG_DFL && init.fn != (void *)SIG_IGN)
