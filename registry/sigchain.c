@@ -305,19 +305,22 @@ static struct snap *take_free(int sig, struct slot *s)
 
 typedef void (*mutate_fn)(struct me_chain_view *v, const void *arg, bool *overflowed);
 
+/* The new snapshot's slot is taken before the current one is pinned, and
+ * kept across retries: a writer waiting for a free slot holds nothing, so
+ * any number of writers make progress with a pool of eight. */
 static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler *prev,
                    bool *overflowed)
 {
     struct slot *s = slot_of(sig);
     /* the frame's address, only ever compared as a number */
     struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
+    struct snap *nw = take_free(sig, s);
+    if (f)
+        f->building = nw;
     for (;;) {
         struct snap *old = pin_current(s);
         if (f)
             f->pinned = old;
-        struct snap *nw = take_free(sig, s);
-        if (f)
-            f->building = nw;
         if (old)
             copy_view(&nw->v, &old->v);
         else
@@ -331,10 +334,12 @@ static void update(int sig, mutate_fn mutate, const void *arg, struct me_handler
         struct snap *expect = old;
         bool won = atomic_compare_exchange_strong(&s->cur, &expect, nw);
         if (f)
-            f->pinned = f->building = NULL;
+            f->pinned = NULL;
         unpin(old);
-        atomic_store(&nw->building, 0);
         if (won) {
+            if (f)
+                f->building = NULL;
+            atomic_store(&nw->building, 0); /* current now: take_free skips it */
             inflight_pop();
             return;
         }

@@ -62,10 +62,12 @@ ME_EXPORT int daemon(int nochdir, int noclose)
 {
     me_ensure_init();
     pid_t parent = me_pid();
+    uint32_t parent_owner = me_self_owner();
     int r = ME_REAL_LAZY(int (*)(int, int), "daemon")(nochdir, noclose);
     if (r == 0) {
         me_fork_child();
         me_exitfns_transfer(parent, me_pid());
+        me_chains_transfer(parent_owner, me_self_owner());
     }
     return r;
 }

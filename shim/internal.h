@@ -135,6 +135,8 @@ uint64_t me_kernel_mask(int sig, bool *nodefer);
 int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, const void *caller);
 void me_running_push(int sig, void *fn, void *frame);
 unsigned long me_installs_by_this_thread(void);
+/* daemon(): the handlers the parent installed are the child's own. */
+void me_chains_transfer(uint32_t from, uint32_t to);
 void me_running_pop(void);
 
 /* ---- the exit path (exit_path.c) ---- */

@@ -147,6 +147,12 @@ int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, co
     return 0;
 }
 
+void me_chains_transfer(uint32_t from, uint32_t to)
+{
+    for (me_sigmask m = atomic_load(&me_managed); m; m &= m - 1)
+        me_chain_transfer(__builtin_ctzll(m) + 1, from, to);
+}
+
 ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     me_ensure_init();
