@@ -263,6 +263,23 @@ START_TEST(a_million_registrations)
 }
 END_TEST
 
+/* A process that gets a dead master's pid (forced with ns_last_pid in a pid
+ * namespace of its own) is not the master: its private function stays. */
+START_TEST(pid_reuse_is_not_ownership)
+{
+    struct proc p;
+    proc_spawn(&p, true, NULL, "/usr/bin/unshare", "--pid", "--fork", prog_path("exitcases"),
+               "pidreuse", NULL);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s\n%s", status_str(&p), p.err_buf);
+    ck_assert_int_eq(count_of(p.out_buf, "pid reused\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "master private in master\n"), 1);
+    ck_assert_msg(count_of(p.out_buf, "master private in ") == 1, "%s", p.out_buf);
+    ck_assert_int_eq(count_of(p.out_buf, "done\n"), 1);
+    proc_free(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fork");
@@ -282,6 +299,7 @@ int main(void)
     tcase_add_test(tc, child_sigint_ignore_option);
     tcase_add_test(tc, api_chooses_signals);
     tcase_add_test(tc, a_million_registrations);
+    tcase_add_test(tc, pid_reuse_is_not_ownership);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }
