@@ -87,9 +87,8 @@ static inline __attribute__((always_inline)) pid_t me_pid(void)
  * forked child, however made, draws a new one, and a process that gets a
  * dead ancestor's pid is not that ancestor. Below 2^28, never 0. A vfork
  * child shares the page and reads its parent's identity: where that
- * matters, ask me_in_vfork_child() first (ME_PROC_VFORK_CHILD, in
- * registry/exitfns.h, is
- * the identity such a child uses). Async-signal-safe. */
+ * matters, ask me_in_vfork_child() first (such a child's identity is
+ * ME_PROC_VFORK_CHILD, registry/exitfns.h). Async-signal-safe. */
 uint32_t me_self_id_slow(void);
 static inline __attribute__((always_inline)) uint32_t me_self_id(void)
 {
@@ -133,6 +132,9 @@ void me_exit_block_forever(void) __attribute__((noreturn));
 void me_exit_final_hook(void *unused);
 void me_die_by(int sig) __attribute__((noreturn));
 bool me_exit_in_progress(void);
+/* (exit_guard.c) At the start of a signal-initiated cleanup: a SIGPIPE,
+ * SIGABRT or crash the cleanup raises makes the process die by sig. */
+void me_exit_guard_raised(int sig);
 
 int me_register(int kind, void *fn, void *arg, void *dso, bool shared);
 unsigned long me_exit_functions_ran(void);

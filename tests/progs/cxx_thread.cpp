@@ -12,7 +12,7 @@ static std::thread forever([] {
         pause();
 });
 
-static void bye() { std::printf("atexit ran\n"); }
+static void bye() { std::fprintf(stderr, "atexit ran\n"); }
 
 int main()
 {

@@ -128,7 +128,7 @@ int main(int argc, char **argv)
         char *volatile p = NULL;
         if (strcmp(mode, "segv") == 0)
             return (int)strlen(p);
-        *p = 1;
+        *(volatile char *)p = 1;
         return 0;
     }
     if (strcmp(mode, "pipe") == 0) {
