@@ -1,6 +1,6 @@
 /* The signal-initiated exit, and the one-owner rule for exits.
  *
- * State is one word per process: (pid, signal, state). The pid makes a
+ * State is one word per process: (owner, signal, state). The owner makes a
  * forked child (which copies the word) start from NONE without any fork hook.
  *
  *   NONE -> NORMAL        exit()/return from main claimed it
@@ -15,8 +15,8 @@
  *
  * The signal exit calls the real exit(128 + sig): glibc runs TLS
  * destructors, the list (our trampolines, _dl_fini and the destructors), and
- * finally the hook the shim registered first of all, which flushes stdio like
- * exit() would (fcloseall = _IO_cleanup) and dies by the signal. */
+ * finally the hook the shim registered first of all, which flushes stdio
+ * (taking each stream's lock) and dies by the signal. */
 #include "internal.h"
 #include "sys.h"
 
@@ -34,15 +34,29 @@ enum { ST_NONE = 0, ST_NORMAL = 1, ST_SIG_DEFERRED = 2, ST_SIG_RUNNING = 3 };
 
 static _Atomic uint64_t ex_word;
 static _Atomic pid_t ex_owner_tid;
+/* The word: the owner's pid (22 bits: pid_max is at most 2^22), its
+ * identity (28 bits; 0 when none was drawn as the exit began: the pid alone
+ * decides then), the signal, the state. A forked child, which copies the
+ * word, has another pid; one that later gets the owner's pid by reuse has
+ * another identity. */
+static uint32_t drawn_id(void)
+{
+    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_relaxed);
+    return c ? ((volatile uint32_t *)c)[1] : 0;
+}
 static uint64_t mk(pid_t pid, int sig, int st)
 {
-    return ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)(unsigned)sig << 8) | (unsigned)st;
+    return ((uint64_t)(uint32_t)pid << 38) | ((uint64_t)drawn_id() << 10) |
+           ((uint64_t)(unsigned)sig << 2) | (unsigned)st;
 }
 static int st_of(uint64_t w, pid_t self)
 {
-    return (pid_t)(uint32_t)(w >> 32) == self ? (int)(w & 0xff) : ST_NONE;
+    if ((pid_t)(w >> 38) != self)
+        return ST_NONE;
+    uint32_t id = (uint32_t)(w >> 10) & 0x0fffffffu;
+    return id && id != me_self_id() ? ST_NONE : (int)(w & 3);
 }
-static int sig_of(uint64_t w) { return (int)((w >> 8) & 0xff); }
+static int sig_of(uint64_t w) { return (int)((w >> 2) & 0xff); }
 
 /* ---- raw POSIX timers: invisible to the program, no allocation ---- */
 

@@ -8,10 +8,13 @@
  *   pipe      buffered stdout to a pipe whose reader is gone, atexit to stderr
  *   pid1 [inside]  as PID 1 of a pid namespace: "outer PID" on fd 3; inside:
  *             a child sends SIGTERM to PID 1 once stdin is closed
- *   pidreuse  as PID 1 of a pid namespace: a master with a private exit
- *             function, whose worker forks a process that gets the dead
- *             master's pid (ns_last_pid) and exits */
+ *   pidreuse [exit]  as PID 1 of a pid namespace: a master with a private
+ *             exit function, whose worker forks a process that gets the
+ *             dead master's pid (ns_last_pid) and exits; with "exit" the
+ *             worker is forked during the master's exit, and the process
+ *             with its pid says "outer PID" on fd 3 and waits for SIGTERM */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +79,50 @@ static int pid1(int argc, char **argv)
         pause();
 }
 
-static int pid_reuse(void)
+/* The worker: waits until the master is gone, then forks a process that
+ * gets its pid. That one exits, or (sigterm) waits for the test's SIGTERM. */
+static void worker(int go, bool sigterm)
+{
+    snprintf(role, sizeof role, "worker");
+    pid_t dead;
+    if (read(go, &dead, sizeof dead) != sizeof dead)
+        _exit(4);
+    FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+    if (!f || fprintf(f, "%d", (int)dead - 1) < 0 || fclose(f) != 0)
+        _exit(5);
+    pid_t c = fork();
+    if (c == 0) {
+        snprintf(role, sizeof role, "process with the master's pid");
+        printf("pid %s\n", getpid() == dead ? "reused" : "not reused");
+        if (!sigterm)
+            exit(0);
+        char outer[32] = "", line[48];
+        ssize_t n = readlink("/proc/self", outer, sizeof outer - 1);
+        outer[n > 0 ? n : 0] = '\0';
+        snprintf(line, sizeof line, "outer %s", outer);
+        ready(line);
+        for (;;)
+            pause();
+    }
+    int st;
+    waitpid(c, &st, 0);
+    printf("it %s %d\n", WIFSIGNALED(st) ? "died by" : "exited with",
+           WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+}
+
+static int go_fd;
+static void fork_worker_at_exit(void)
+{
+    if (fork() == 0) {
+        worker(go_fd, true);
+        _exit(0);
+    }
+}
+
+/* As PID 1: a master with a private exit function and a worker. With
+ * "exit", the master forks the worker from an exit function, during its
+ * exit, and the test sends SIGTERM to the process that gets its pid. */
+static int pid_reuse(bool during_exit)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     int go[2];
@@ -85,23 +131,13 @@ static int pid_reuse(void)
     pid_t master = fork();
     if (master == 0) {
         snprintf(role, sizeof role, "master");
+        close(go[1]);
+        go_fd = go[0];
         atexit(master_private);
-        if (fork() == 0) {
-            snprintf(role, sizeof role, "worker");
-            close(go[1]);
-            pid_t dead;
-            if (read(go[0], &dead, sizeof dead) != sizeof dead)
-                _exit(4);
-            FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
-            if (!f || fprintf(f, "%d", (int)dead - 1) < 0 || fclose(f) != 0)
-                _exit(5);
-            pid_t c = fork();
-            if (c == 0) {
-                snprintf(role, sizeof role, "process with the master's pid");
-                printf("pid %s\n", getpid() == dead ? "reused" : "not reused");
-                exit(0);
-            }
-            waitpid(c, NULL, 0);
+        if (during_exit)
+            atexit(fork_worker_at_exit);
+        else if (fork() == 0) {
+            worker(go[0], false);
             exit(0);
         }
         exit(0);
@@ -146,6 +182,6 @@ int main(int argc, char **argv)
     if (strcmp(mode, "pid1") == 0)
         return pid1(argc, argv);
     if (strcmp(mode, "pidreuse") == 0)
-        return pid_reuse();
+        return pid_reuse(argc > 2 && strcmp(argv[2], "exit") == 0);
     return 2;
 }
