@@ -7,15 +7,15 @@
 #include <sys/mman.h>
 
 /* 24 bytes: a million registrations cost 24 MB beside glibc's own 32 MB.
- * meta packs the owner pid (at most 2^22 on Linux) with three flags. */
+ * meta packs the owner's identity (below 2^28) with three flags. */
 struct me_exit_rec {
     void *fn;
     void *arg;
     _Atomic uint32_t meta;
-    _Atomic pid_t ran_by; /* pid of the process that ran it, 0 = not run */
+    _Atomic me_proc_id ran_by; /* the process that ran it, 0 = not run */
 };
 
-#define META_PID 0x0fffffffu
+#define META_OWNER 0x0fffffffu
 #define META_ONEXIT 0x10000000u
 #define META_SHARED 0x20000000u
 #define META_REMOVED 0x40000000u
@@ -38,7 +38,7 @@ static struct {
 
 static struct chunk *head = &first.hdr; /* oldest chunk */
 static struct chunk *tail = &first.hdr; /* chunk being filled */
-static atomic_flag lock = ATOMIC_FLAG_INIT;
+static _Atomic me_proc_id lock; /* the holder's process, 0 = free */
 
 /* Past some 16,000 registrations (chunks of 64, 128, … 8192 records) a chunk
  * is one 2 MiB transparent huge page where the kernel allows them: one
@@ -64,20 +64,34 @@ static struct chunk *chunk_alloc(size_t *cap)
 
 /* Registration is short and never done from a signal handler that could
  * interrupt another registration without deadlocking glibc itself (its
- * __exit_funcs_lock is not recursive either), so a spin lock is enough. */
-static void lock_acquire(void)
+ * __exit_funcs_lock is not recursive either), so a spin lock is enough.
+ * It holds the holder's process identity: held by another process, it was
+ * copied by a fork while a thread of the parent registered, and nobody
+ * here will release it; the half-made record was not published yet. A
+ * vfork child shares the lock with its parent's running threads: it never
+ * takes it over, nor is it taken from one. */
+static void lock_acquire(me_proc_id self)
 {
-    while (atomic_flag_test_and_set_explicit(&lock, memory_order_acquire))
+    for (;;) {
+        me_proc_id held = 0;
+        if (atomic_compare_exchange_weak_explicit(&lock, &held, self, memory_order_acquire,
+                                                  memory_order_relaxed))
+            return;
+        if (held && held != self && held != ME_PROC_VFORK_CHILD && self != ME_PROC_VFORK_CHILD &&
+            atomic_compare_exchange_strong_explicit(&lock, &held, self, memory_order_acquire,
+                                                    memory_order_relaxed))
+            return;
         sched_yield();
+    }
 }
 
-static void lock_release(void) { atomic_flag_clear_explicit(&lock, memory_order_release); }
+static void lock_release(void) { atomic_store_explicit(&lock, 0, memory_order_release); }
 
-struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, pid_t owner,
-                                   bool shared)
+struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg,
+                                   me_proc_id owner, bool shared)
 {
     struct me_exit_rec *r = NULL;
-    lock_acquire();
+    lock_acquire(owner);
     size_t tail_cap = tail->cap ? tail->cap : FIRST_CAP;
     if (tail->used == tail_cap) {
         size_t cap = tail_cap * 2 > MAX_CAP ? MAX_CAP : tail_cap * 2;
@@ -96,7 +110,7 @@ struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, 
     r->fn = fn;
     r->arg = arg;
     atomic_store_explicit(&r->meta,
-                          ((uint32_t)owner & META_PID) | (kind == ME_EXIT_ON_EXIT ? META_ONEXIT : 0) |
+                          ((uint32_t)owner & META_OWNER) | (kind == ME_EXIT_ON_EXIT ? META_ONEXIT : 0) |
                               (shared ? META_SHARED : 0),
                           memory_order_relaxed);
     atomic_store_explicit(&r->ran_by, 0, memory_order_relaxed);
@@ -106,15 +120,15 @@ struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg, 
     return r;
 }
 
-bool me_exitfns_claim(struct me_exit_rec *r, pid_t self)
+bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self)
 {
     uint32_t meta = atomic_load_explicit(&r->meta, memory_order_acquire);
     if (meta & META_REMOVED)
         return false;
-    if (!(meta & META_SHARED) && (pid_t)(meta & META_PID) != self)
+    if (!(meta & META_SHARED) && (meta & META_OWNER) != self)
         return false;
-    /* ran_by holds a pid, not a flag: a vfork child shares our memory, and
-     * what it ran must still run here. No compare-and-swap needed: glibc
+    /* ran_by holds a process, not a flag: a forked child copies it, and what
+     * the parent ran must still run there. No compare-and-swap needed: glibc
      * hands each list entry (one per record) to a single caller, under its
      * own lock, and the shim lets only one thread walk the list. */
     if (atomic_load_explicit(&r->ran_by, memory_order_relaxed) == self)
@@ -126,7 +140,7 @@ bool me_exitfns_claim(struct me_exit_rec *r, pid_t self)
 void *me_exitfns_fn(const struct me_exit_rec *r) { return r->fn; }
 void *me_exitfns_arg(const struct me_exit_rec *r) { return r->arg; }
 
-static size_t remove_where(uintptr_t lo, uintptr_t hi, bool by_fn, pid_t self)
+static size_t remove_where(uintptr_t lo, uintptr_t hi, bool by_fn, me_proc_id self)
 {
     size_t n = 0;
     for (struct chunk *c = head; c; c = c->next) {
@@ -137,7 +151,7 @@ static size_t remove_where(uintptr_t lo, uintptr_t hi, bool by_fn, pid_t self)
             if (f < lo || f >= hi)
                 continue;
             uint32_t meta = atomic_load(&r->meta);
-            if (by_fn && !(meta & META_SHARED) && (pid_t)(meta & META_PID) != self)
+            if (by_fn && !(meta & META_SHARED) && (meta & META_OWNER) != self)
                 continue; /* the parent's private function: not ours to remove */
             if (by_fn && atomic_load(&r->ran_by) == self)
                 continue; /* already ran here */
@@ -148,7 +162,7 @@ static size_t remove_where(uintptr_t lo, uintptr_t hi, bool by_fn, pid_t self)
     return n;
 }
 
-size_t me_exitfns_remove_fn(void *fn, pid_t self)
+size_t me_exitfns_remove_fn(void *fn, me_proc_id self)
 {
     return remove_where((uintptr_t)fn, (uintptr_t)fn + 1, true, self);
 }
@@ -158,7 +172,7 @@ size_t me_exitfns_remove_range(const void *lo, const void *hi)
     return remove_where((uintptr_t)lo, (uintptr_t)hi, false, 0);
 }
 
-static void run_chunk_shared(struct chunk *c, pid_t self, int status)
+static void run_chunk_shared(struct chunk *c, me_proc_id self, int status)
 {
     if (!c)
         return;
@@ -166,26 +180,28 @@ static void run_chunk_shared(struct chunk *c, pid_t self, int status)
     for (size_t i = atomic_load(&c->used); i-- > 0;) {
         struct me_exit_rec *r = &c->recs[i];
         uint32_t meta = atomic_load(&r->meta);
+        me_proc_id before = atomic_load(&r->ran_by);
         if (!(meta & META_SHARED) || !me_exitfns_claim(r, self))
             continue;
         if (meta & META_ONEXIT)
             ((void (*)(int, void *))r->fn)(status, r->arg);
         else
             ((void (*)(void *))r->fn)(r->arg);
+        atomic_store(&r->ran_by, before);
     }
 }
 
-void me_exitfns_run_shared(pid_t self, int status) { run_chunk_shared(head, self, status); }
+void me_exitfns_run_shared(me_proc_id self, int status) { run_chunk_shared(head, self, status); }
 
-void me_exitfns_transfer(pid_t from, pid_t to)
+void me_exitfns_transfer(me_proc_id from, me_proc_id to)
 {
-    lock_acquire();
+    lock_acquire(to);
     for (struct chunk *c = head; c; c = c->next)
         for (size_t i = 0; i < c->used; i++) {
             struct me_exit_rec *r = &c->recs[i];
             uint32_t meta = atomic_load(&r->meta);
-            if ((pid_t)(meta & META_PID) == from)
-                atomic_store(&r->meta, (meta & ~META_PID) | ((uint32_t)to & META_PID));
+            if ((meta & META_OWNER) == from)
+                atomic_store(&r->meta, (meta & ~META_OWNER) | (to & META_OWNER));
         }
     lock_release();
 }

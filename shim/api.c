@@ -15,7 +15,7 @@ ME_EXPORT int multiexit_register(void (*fn)(void *), void *arg, int flags)
 ME_EXPORT int multiexit_unregister(void (*fn)(void *))
 {
     me_ensure_init();
-    return me_exitfns_remove_fn((void *)fn, me_pid()) > 0;
+    return me_exitfns_remove_fn((void *)fn, me_self_id()) > 0;
 }
 
 struct counter {

@@ -18,7 +18,7 @@ unsigned long me_exit_functions_ran(void) { return ran; }
 static void tramp_cxa(void *p)
 {
     struct me_exit_rec *r = p;
-    if (me_exitfns_claim(r, me_pid())) {
+    if (me_exitfns_claim(r, me_self_id())) {
         ran++;
         ((void (*)(void *))me_exitfns_fn(r))(me_exitfns_arg(r));
     }
@@ -27,7 +27,7 @@ static void tramp_cxa(void *p)
 static void tramp_on_exit(int status, void *p)
 {
     struct me_exit_rec *r = p;
-    if (me_exitfns_claim(r, me_pid())) {
+    if (me_exitfns_claim(r, me_self_id())) {
         ran++;
         ((void (*)(int, void *))me_exitfns_fn(r))(status, me_exitfns_arg(r));
     }
@@ -35,7 +35,7 @@ static void tramp_on_exit(int status, void *p)
 
 int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
 {
-    struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, me_pid(), shared);
+    struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, me_self_id(), shared);
     if (kind == ME_EXIT_ON_EXIT) {
         int (*real_on_exit)(void (*)(int, void *), void *) =
             ME_REAL_LAZY(int (*)(void (*)(int, void *), void *), "on_exit");

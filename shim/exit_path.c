@@ -1,6 +1,6 @@
 /* The signal-initiated exit, and the one-owner rule for exits.
  *
- * State is one word per process: (pid, signal, state). The pid makes a
+ * State is one word per process: (owner, signal, state). The owner makes a
  * forked child (which copies the word) start from NONE without any fork hook.
  *
  *   NONE -> NORMAL        exit()/return from main claimed it
@@ -15,8 +15,8 @@
  *
  * The signal exit calls the real exit(128 + sig): glibc runs TLS
  * destructors, the list (our trampolines, _dl_fini and the destructors), and
- * finally the hook the shim registered first of all, which flushes stdio like
- * exit() would (fcloseall = _IO_cleanup) and dies by the signal. */
+ * finally the hook the shim registered first of all, which flushes stdio
+ * (taking each stream's lock) and dies by the signal. */
 #include "internal.h"
 #include "sys.h"
 
@@ -34,15 +34,29 @@ enum { ST_NONE = 0, ST_NORMAL = 1, ST_SIG_DEFERRED = 2, ST_SIG_RUNNING = 3 };
 
 static _Atomic uint64_t ex_word;
 static _Atomic pid_t ex_owner_tid;
+/* The word: the owner's pid (22 bits: pid_max is at most 2^22), its
+ * identity (28 bits; 0 when none was drawn as the exit began: the pid alone
+ * decides then), the signal, the state. A forked child, which copies the
+ * word, has another pid; one that later gets the owner's pid by reuse has
+ * another identity. */
+static uint32_t drawn_id(void)
+{
+    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_relaxed);
+    return c ? ((volatile uint32_t *)c)[1] : 0;
+}
 static uint64_t mk(pid_t pid, int sig, int st)
 {
-    return ((uint64_t)(uint32_t)pid << 32) | ((uint64_t)(unsigned)sig << 8) | (unsigned)st;
+    return ((uint64_t)(uint32_t)pid << 38) | ((uint64_t)drawn_id() << 10) |
+           ((uint64_t)(unsigned)sig << 2) | (unsigned)st;
 }
 static int st_of(uint64_t w, pid_t self)
 {
-    return (pid_t)(uint32_t)(w >> 32) == self ? (int)(w & 0xff) : ST_NONE;
+    if ((pid_t)(w >> 38) != self)
+        return ST_NONE;
+    uint32_t id = (uint32_t)(w >> 10) & 0x0fffffffu;
+    return id && id != me_self_id() ? ST_NONE : (int)(w & 3);
 }
-static int sig_of(uint64_t w) { return (int)((w >> 8) & 0xff); }
+static int sig_of(uint64_t w) { return (int)((w >> 2) & 0xff); }
 
 /* ---- raw POSIX timers: invisible to the program, no allocation ---- */
 
@@ -91,10 +105,12 @@ static void timer_stop(_Atomic int *slot)
  * period more. */
 enum { RETRY_FIRST_US = 20, RETRY_MAX_US = 500 };
 
-static void retry_start(int sig)
+static bool retry_start(int sig)
 {
     atomic_store(&retry_us, RETRY_FIRST_US);
-    timer_set_us(timer_new(sig, &retry_timer), RETRY_FIRST_US);
+    int id = timer_new(sig, &retry_timer);
+    timer_set_us(id, RETRY_FIRST_US);
+    return id >= 0;
 }
 
 static void retry_again(void)
@@ -106,14 +122,20 @@ static void retry_again(void)
     timer_set_us(atomic_load(&retry_timer), us);
 }
 
-static void start_watchdog(int sig)
+/* False when the watchdog cannot be made (RLIMIT_SIGPENDING 0): the exit
+ * would then be unbounded, so the process dies by the signal at once. */
+static bool start_watchdog(int sig)
 {
     uint32_t ms = me_cfg.timeout_ms;
     if (ms == 0)
-        return;
-    timer_set_us(timer_new(sig, &watchdog_timer), (uint64_t)ms * 1000);
+        return true;
+    int id = timer_new(sig, &watchdog_timer);
+    if (id < 0)
+        return false;
+    timer_set_us(id, (uint64_t)ms * 1000);
     /* Last resort if every thread blocks the signal: never a hang. */
     timer_set_us(timer_new(SIGKILL, &killer_timer), ((uint64_t)ms + 2000) * 1000);
+    return true;
 }
 
 static void unblock_managed(void)
@@ -141,8 +163,35 @@ void me_exit_run_signal(int sig)
     atomic_store(&ex_owner_tid, me_sys_gettid());
     if (me_cfg.verbose)
         me_log("pid %d: %S received, running exit functions", (int)me_sys_getpid(), sig);
+    me_exit_guard_raised(sig);
     unblock_managed(); /* repeats are absorbed; the watchdog can interrupt */
     me_real.exit(128 + sig);
+}
+
+/* A signal the interrupted instruction raised (a fault with a kernel
+ * si_code): returning from its handler runs that instruction again. */
+static bool is_fault(int sig, const siginfo_t *info)
+{
+    return info && info->si_code > 0 &&
+           (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
+            sig == SIGSYS);
+}
+
+/* During the cleanup: a fault, or abort() or a broken pipe in this process. */
+static bool raised_by_cleanup(int sig, const siginfo_t *info)
+{
+    return is_fault(sig, info) ||
+           ((sig == SIGABRT || sig == SIGPIPE) && info && info->si_pid == me_sys_getpid());
+}
+
+/* PID 1 of a pid namespace cannot die by the signal: it exits with 128 +
+ * sig (me_die_by), and the message says so. */
+static void log_end(const char *what, int sig)
+{
+    if (me_sys_getpid() == 1)
+        me_log("pid 1: %s, exiting with status %d", what, 128 + sig);
+    else
+        me_log("pid %d: %s, dying by %S", (int)me_sys_getpid(), what, sig);
 }
 
 void me_exit_block_forever(void)
@@ -158,25 +207,36 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
     int st = st_of(w, self);
     if (st == ST_NONE)
         return false;
+    if (me_in_vfork_child())
+        return false; /* its parent's exit: me_exit_from_signal kills the child */
     int wd = atomic_load(&watchdog_timer);
     if (info && info->si_code == SI_TIMER && wd >= 0 && info->si_timerid == wd &&
         st != ST_NORMAL) {
         if (me_cfg.verbose)
-            me_log("pid %d: cleanup timed out, dying by %S", (int)me_sys_getpid(), sig_of(w));
+            log_end("cleanup timed out", sig_of(w));
         me_die_by(sig_of(w));
     }
     if (st == ST_NORMAL) {
         if (!default_disp)
             return false; /* the program's own handler runs as usual */
+        if (is_fault(sig, info))
+            me_die_by(sig); /* cannot wait for the end of exit(): it would fault again */
         /* die by it once the running exit() has finished */
         if (sig_of(w) == 0)
             atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL));
         return true;
     }
+    if (st == ST_SIG_RUNNING && default_disp && raised_by_cleanup(sig, info)) {
+        if (me_cfg.verbose)
+            log_end("the cleanup raised a signal", sig_of(w));
+        me_die_by(sig_of(w));
+    }
     if (st == ST_SIG_DEFERRED) {
         if (me_context_is_safe(uc, info)) {
             if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig_of(w), ST_SIG_RUNNING)))
                 me_exit_run_signal(sig_of(w));
+        } else if (is_fault(sig, info)) {
+            me_die_by(sig_of(w)); /* cannot be deferred */
         } else {
             /* Any delivery re-arms, not only the retry timer's own: the
              * chain must not depend on which instance of the signal (the
@@ -189,6 +249,10 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
 
 void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
 {
+    /* A vfork child shares its parent's memory: the exit is not its own,
+     * and it dies at once, as without the shim. */
+    if (me_in_vfork_child())
+        me_die_by(sig);
     pid_t self = me_pid();
     for (;;) {
         uint64_t w = atomic_load(&ex_word);
@@ -201,16 +265,20 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
         if (st != ST_NONE)
             return;
         bool safe = me_context_is_safe(uc, info);
+        if (!safe && is_fault(sig, info))
+            me_die_by(sig); /* deferring would run the faulting instruction again */
         if (!atomic_compare_exchange_strong(&ex_word, &w,
                                             mk(self, sig, safe ? ST_SIG_RUNNING : ST_SIG_DEFERRED)))
             continue;
-        start_watchdog(sig);
+        if (!start_watchdog(sig))
+            me_die_by(sig);
         if (safe)
             me_exit_run_signal(sig);
         /* Let the interrupted code leave libc (usually a few instructions:
          * the return of a system call wrapper); ask again shortly, on
          * whichever thread the kernel picks. */
-        retry_start(sig);
+        if (!retry_start(sig))
+            me_die_by(sig); /* never retried: as without the shim */
         return;
     }
 }
@@ -254,9 +322,16 @@ void me_exit_final_hook(void *unused)
     int sig = (st == ST_SIG_RUNNING || st == ST_NORMAL) ? sig_of(w) : 0;
     if (sig == 0)
         return; /* a normal exit: glibc flushes stdio and _exits */
-    if (me_cfg.verbose)
+    if (me_cfg.verbose && me_sys_getpid() == 1)
+        me_log("pid 1: ran %u exit functions, exiting with status %d",
+               (unsigned)me_exit_functions_ran(), 128 + sig);
+    else if (me_cfg.verbose)
         me_log("pid %d: ran %u exit functions, dying by %S", (int)me_sys_getpid(),
                (unsigned)me_exit_functions_ran(), sig);
-    fcloseall(); /* what exit() does next (_IO_cleanup): flush every stream, lock-free */
+    /* What exit() does next (_IO_cleanup) flushes every stream without its
+     * lock, while other threads may still write to it: data twice, lines
+     * torn. fflush(NULL) takes each lock, waiting at most until the
+     * watchdog. */
+    fflush(NULL);
     me_die_by(sig);
 }

@@ -1,6 +1,7 @@
-/* fork and friends. Ownership of exit functions is by pid (registry), and
- * the pid cache is wiped by the kernel in every forked child, so fork,
- * _Fork, forkpty, raw clone and syscall(SYS_fork) need no hook to be right.
+/* fork and friends. Ownership of exit functions is by process identity
+ * (me_self_id), kept in a page the kernel wipes in every forked child, so
+ * fork, _Fork, forkpty, raw clone and syscall(SYS_fork) need no hook to be
+ * right.
  * What is left here:
  *   - daemon(): the same program goes on in the child, so the child takes
  *     over the parent's private exit functions (the parent _exits at once);
@@ -61,13 +62,12 @@ ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *termp,
 ME_EXPORT int daemon(int nochdir, int noclose)
 {
     me_ensure_init();
-    pid_t parent = me_pid();
-    uint32_t parent_owner = me_self_owner();
+    uint32_t parent = me_self_id();
     int r = ME_REAL_LAZY(int (*)(int, int), "daemon")(nochdir, noclose);
     if (r == 0) {
         me_fork_child();
-        me_exitfns_transfer(parent, me_pid());
-        me_chains_transfer(parent_owner, me_self_owner());
+        me_exitfns_transfer(parent, me_self_id());
+        me_chains_transfer(parent, me_self_id());
     }
     return r;
 }
@@ -120,7 +120,7 @@ void me_fork_child(void)
 
 void me_vfork_child_exit(int status)
 {
-    me_exitfns_run_shared(me_sys_getpid(), status);
+    me_exitfns_run_shared(ME_PROC_VFORK_CHILD, status);
     for (;;)
         me_sys(SYS_exit_group, status);
 }

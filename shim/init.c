@@ -8,6 +8,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 
+#include "../registry/exitfns.h"
 #include "../registry/sigchain.h"
 #include "elf_symbols.h"
 #include "sys.h"
@@ -71,6 +72,31 @@ _Atomic bool me_vforked;
 #else
 _Atomic bool me_vforked = true; /* vfork is not wrapped there: always ask */
 #endif
+
+/* Every identity this memory has handed out is at most this (see
+ * me_self_id). Identities past 2^27 stand for a pid where the page cannot
+ * be made; ME_PROC_VFORK_CHILD (2^28 - 1) for a vfork child. */
+static _Atomic uint32_t ids_drawn;
+#define ME_ID_OF_PID 0x08000000u
+
+uint32_t me_self_id_slow(void)
+{
+    pid_t p = me_sys_getpid();
+    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
+    if (c && *c != 0 && *c != p)
+        return ME_PROC_VFORK_CHILD; /* the page is its parent's */
+    if (!c && make_pid_cache())
+        c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
+    if (!c)
+        return ME_ID_OF_PID | (uint32_t)p;
+    *c = p;
+    uint32_t mine = atomic_fetch_add(&ids_drawn, 1) + 1, found = 0;
+    /* two threads of a new child may race: the first one's stays */
+    if (!__atomic_compare_exchange_n((uint32_t *)&c[1], &found, mine, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return found;
+    return mine;
+}
 
 bool me_in_vfork_child(void)
 {

@@ -77,8 +77,9 @@ static inline __attribute__((always_inline)) bool me_is_managed(int sig)
     return sig >= 1 && sig <= ME_MAXSIG &&
            (atomic_load_explicit(&me_managed, memory_order_relaxed) & ME_SIGBIT(sig));
 }
-/* The pid of this process, cached in a MADV_WIPEONFORK page: any fork (even
- * a raw clone without CLONE_VM) sees it zeroed and asks the kernel again.
+/* The pid of this process, cached in a MADV_WIPEONFORK page (its first
+ * word): any fork (even a raw clone without CLONE_VM) sees it zeroed and
+ * asks the kernel again.
  * A vfork child shares the page and sees its parent's pid. The page is
  * made on demand (init.c); until then every call asks the kernel. */
 extern volatile pid_t *_Atomic me_pid_cache;
@@ -90,11 +91,21 @@ static inline __attribute__((always_inline)) pid_t me_pid(void)
     pid_t p = __builtin_expect(c != NULL, 1) ? *c : 0;
     return __builtin_expect(p != 0, 1) ? p : me_pid_slow();
 }
-/* The identity an installed handler's owner is compared with: another
- * owner means the handler was inherited across fork. */
-static inline __attribute__((always_inline)) uint32_t me_self_owner(void)
+/* This process's identity: a number that no process whose memory this one
+ * copied ever had, and that a fork never copies: kept beside the pid in
+ * the MADV_WIPEONFORK page (made on first use), drawn from a counter in
+ * ordinary memory, which each process that draws one leaves past it. So a
+ * forked child, however made, draws a new one, and a process that gets a
+ * dead ancestor's pid is not that ancestor. Below 2^28, never 0. A vfork
+ * child shares the page and reads its parent's identity: where that
+ * matters, ask me_in_vfork_child() first (such a child's identity is
+ * ME_PROC_VFORK_CHILD, registry/exitfns.h). Async-signal-safe. */
+uint32_t me_self_id_slow(void);
+static inline __attribute__((always_inline)) uint32_t me_self_id(void)
 {
-    return (uint32_t)me_pid();
+    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_relaxed);
+    uint32_t id = __builtin_expect(c != NULL, 1) ? ((volatile uint32_t *)c)[1] : 0;
+    return __builtin_expect(id != 0, 1) ? id : me_self_id_slow();
 }
 /* The address glibc puts in sa_restorer, as the kernel reports it. */
 extern void *me_restorer;
@@ -152,6 +163,9 @@ void me_exit_block_forever(void) __attribute__((noreturn));
 void me_exit_final_hook(void *unused);
 void me_die_by(int sig) __attribute__((noreturn));
 bool me_exit_in_progress(void);
+/* (exit_guard.c) At the start of a signal-initiated cleanup: a SIGPIPE,
+ * SIGABRT or crash the cleanup raises makes the process die by sig. */
+void me_exit_guard_raised(int sig);
 
 int me_register(int kind, void *fn, void *arg, void *dso, bool shared);
 unsigned long me_exit_functions_ran(void);

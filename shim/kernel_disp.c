@@ -255,7 +255,7 @@ bool me_kernel_take_over(int sig)
         me_restorer = restorer;
     if (atomic_load(&chains_pid) == 0)
         atomic_store(&chains_pid, me_pid());
-    init.owner = me_self_owner();
+    init.owner = me_self_id();
     init.comp = 0;
     if (init.fn != (void *)SIG_DFL && init.fn != (void *)SIG_IGN)
         me_component_of(&init, NULL);

@@ -77,7 +77,7 @@ static void from_act(int sig, const struct sigaction *act, const void *caller,
     h->flags = me_kernel_kept_flags(sig, (uint32_t)act->sa_flags) | ME_SA_RESTORER;
     memcpy(&h->mask, &act->sa_mask, sizeof h->mask);
     h->mask &= ~(ME_SIGBIT(SIGKILL) | ME_SIGBIT(SIGSTOP));
-    h->owner = me_self_owner();
+    h->owner = me_self_id();
     if (h->fn != (void *)SIG_DFL && h->fn != (void *)SIG_IGN)
         me_component_of(h, caller);
 }

@@ -414,6 +414,145 @@ START_TEST(one_thread_owns_the_exit)
 }
 END_TEST
 
+/* A vfork child sharing the memory when SIGTERM hits the process group:
+ * the child dies at once, the parent cleans up once and dies by SIGTERM. */
+START_TEST(vfork_child_never_takes_the_parents_exit)
+{
+    for (int preload = 0; preload < 2; preload++) {
+        struct proc p;
+        char line[64];
+        proc_spawn(&p, preload, NULL, prog_path("exitcases"), "vfork", NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        kill(-p.pid, SIGTERM);
+        proc_finish(&p, T);
+        ck_assert_msg(died_by(&p, SIGTERM), "shim %d: status: %s", preload, status_str(&p));
+        char want[64];
+        snprintf(want, sizeof want, "atexit in %d\n", (int)p.pid);
+        ck_assert_str_eq(p.out_buf, preload ? want : "");
+        proc_free(&p);
+    }
+}
+END_TEST
+
+/* No timer can be made (RLIMIT_SIGPENDING 0): a process busy in libc still
+ * dies by SIGTERM, as without the shim. */
+START_TEST(no_timers_still_dies_by_the_signal)
+{
+    for (int preload = 0; preload < 2; preload++) {
+        struct proc p;
+        char line[64];
+        proc_spawn(&p, preload, NULL, prog_path("exitcases"), "notimers", NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        for (int i = 0; i < 3; i++)
+            proc_kill(&p, SIGTERM);
+        proc_finish(&p, T);
+        ck_assert_msg(died_by(&p, SIGTERM), "shim %d: status: %s", preload, status_str(&p));
+        proc_free(&p);
+    }
+}
+END_TEST
+
+/* A managed fault raised by the interrupted instruction cannot be deferred:
+ * inside libc it kills at once; in the program's own code the cleanup
+ * runs first. */
+START_TEST(managed_fault_is_never_deferred)
+{
+    static const char *const env[] = {"MULTIEXIT_SIGNALS=TERM,INT,SEGV", NULL};
+    static const char *const modes[] = {"segv", "segv-own"};
+    for (int i = 0; i < 2; i++) {
+        struct proc p;
+        proc_spawn(&p, true, env, prog_path("exitcases"), modes[i], NULL);
+        proc_finish(&p, T);
+        ck_assert_msg(died_by(&p, SIGSEGV), "%s: status: %s", modes[i], status_str(&p));
+        char want[64] = "";
+        if (i == 1)
+            snprintf(want, sizeof want, "atexit in %d\n", (int)p.pid);
+        ck_assert_str_eq(p.out_buf, want);
+        proc_free(&p);
+    }
+}
+END_TEST
+
+/* Signals raised by the cleanup itself end it; the process dies by the
+ * signal that started it: SIGPIPE from the flush, SIGABRT from a joinable
+ * global std::thread. */
+START_TEST(signal_raised_by_the_cleanup_dies_by_the_first)
+{
+    struct proc p;
+    run_and_signal(&p, NULL, "exitcases", "pipe", SIGTERM, 1);
+    ck_assert_msg(died_by(&p, SIGTERM), "pipe: status: %s", status_str(&p));
+    ck_assert_str_eq(p.err_buf, "atexit ran\n");
+    proc_free(&p);
+    run_and_signal(&p, NULL, "cxx_thread", NULL, SIGTERM, 1);
+    ck_assert_msg(died_by(&p, SIGTERM), "std::thread: status: %s", status_str(&p));
+    ck_assert_int_eq(count_of(p.err_buf, "atexit ran\n"), 1);
+    proc_free(&p);
+}
+END_TEST
+
+/* Lines "line N" from 1 on, each once and whole; only the last may be cut
+ * short. */
+static bool clean_prefix(const char *out, char *why, size_t n)
+{
+    unsigned long k = 1;
+    for (const char *s = out; *s; k++) {
+        char want[32];
+        int len = snprintf(want, sizeof want, "line %lu\n", k);
+        const char *nl = strchr(s, '\n');
+        if (!nl) /* the last, cut: a prefix of what it should be */
+            return strncmp(s, want, strlen(s)) == 0 ||
+                   (snprintf(why, n, "last line '%.20s', want line %lu", s, k), false);
+        if ((size_t)(nl + 1 - s) != (size_t)len || strncmp(s, want, (size_t)len) != 0) {
+            snprintf(why, n, "at line %lu: '%.*s'", k, (int)(nl - s), s);
+            return false;
+        }
+        s = nl + 1;
+    }
+    return true;
+}
+
+/* Another thread writing to stdout while the exit flushes it: the flush
+ * takes the stream's lock, so nothing is written twice or torn. */
+START_TEST(final_flush_takes_the_stream_locks)
+{
+    for (int trial = 0; trial < 20; trial++) {
+        struct proc p;
+        char why[96] = "";
+        run_and_signal(&p, NULL, "mtwriter", NULL, SIGTERM, 1);
+        ck_assert_msg(died_by(&p, SIGTERM), "trial %d: status: %s", trial, status_str(&p));
+        ck_assert_msg(clean_prefix(p.out_buf, why, sizeof why), "trial %d: %s", trial, why);
+        proc_free(&p);
+    }
+}
+END_TEST
+
+/* PID 1 of a pid namespace: the kernel lets it die by no signal it does not
+ * handle; the cleanup runs and it exits with 128 + 15, and says so. Sent
+ * from outside the namespace and from inside. */
+START_TEST(pid1_exits_with_128_plus_sig)
+{
+    static const char *const env[] = {"MULTIEXIT_VERBOSE=1", NULL};
+    for (int inside = 0; inside < 2; inside++) {
+        struct proc p;
+        char line[64];
+        proc_spawn(&p, true, env, "/usr/bin/unshare", "--pid", "--fork",
+                   prog_path("exitcases"), "pid1", inside ? "inside" : "outside", NULL);
+        ck_assert_msg(proc_wait_ready(&p, line, sizeof line, T), "not ready: %s", p.err_buf);
+        if (inside)
+            proc_close_stdin(&p);
+        else
+            kill((pid_t)atoi(line + 6), SIGTERM);
+        proc_finish(&p, T);
+        ck_assert_msg(exited_with(&p, 143), "inside %d: status: %s", inside, status_str(&p));
+        ck_assert_str_eq(p.out_buf, "atexit in 1\n");
+        ck_assert_msg(count_of(p.err_buf, "exiting with status 143") == 1 &&
+                          count_of(p.err_buf, "dying by") == 0,
+                      "inside %d: %s", inside, p.err_buf);
+        proc_free(&p);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("exit");
@@ -436,6 +575,12 @@ static Suite *suite(void)
     tcase_add_test(tc, normal_exit_and_return_unchanged);
     tcase_add_test(tc, shell_sees_143);
     tcase_add_test(tc, one_thread_owns_the_exit);
+    tcase_add_test(tc, vfork_child_never_takes_the_parents_exit);
+    tcase_add_test(tc, no_timers_still_dies_by_the_signal);
+    tcase_add_test(tc, managed_fault_is_never_deferred);
+    tcase_add_test(tc, signal_raised_by_the_cleanup_dies_by_the_first);
+    tcase_add_test(tc, final_flush_takes_the_stream_locks);
+    tcase_add_test(tc, pid1_exits_with_128_plus_sig);
     suite_add_tcase(s, tc);
     /* its own tagged case: a sanitizer job excludes it (CK_EXCLUDE_TAGS), since a
      * setgid program cannot preload the sanitizer's runtime */

@@ -263,6 +263,43 @@ START_TEST(a_million_registrations)
 }
 END_TEST
 
+/* A process that gets a dead master's pid (forced with ns_last_pid in a pid
+ * namespace of its own) is not the master: its private function stays. */
+START_TEST(pid_reuse_is_not_ownership)
+{
+    struct proc p;
+    proc_spawn(&p, true, NULL, "/usr/bin/unshare", "--pid", "--fork", prog_path("exitcases"),
+               "pidreuse", NULL);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s\n%s", status_str(&p), p.err_buf);
+    ck_assert_int_eq(count_of(p.out_buf, "pid reused\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "master private in master\n"), 1);
+    ck_assert_msg(count_of(p.out_buf, "master private in ") == 1, "%s", p.out_buf);
+    ck_assert_int_eq(count_of(p.out_buf, "done\n"), 1);
+    proc_free(&p);
+}
+END_TEST
+
+/* Nor is it the master whose exit was under way when it forked: SIGTERM
+ * kills it. */
+START_TEST(pid_reuse_is_not_the_exit_owner)
+{
+    struct proc p;
+    char line[64];
+    proc_spawn(&p, true, NULL, "/usr/bin/unshare", "--pid", "--fork", prog_path("exitcases"),
+               "pidreuse", "exit", NULL);
+    ck_assert_msg(proc_wait_ready(&p, line, sizeof line, T), "not ready: %s", p.err_buf);
+    kill((pid_t)atoi(line + 6), SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s\n%s", status_str(&p), p.err_buf);
+    ck_assert_int_eq(count_of(p.out_buf, "pid reused\n"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "it died by 15\n"), 1);
+    ck_assert_msg(count_of(p.out_buf, "master private in ") == 1 &&
+                      count_of(p.out_buf, "master private in master\n") == 1, "%s", p.out_buf);
+    proc_free(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fork");
@@ -282,6 +319,8 @@ int main(void)
     tcase_add_test(tc, child_sigint_ignore_option);
     tcase_add_test(tc, api_chooses_signals);
     tcase_add_test(tc, a_million_registrations);
+    tcase_add_test(tc, pid_reuse_is_not_ownership);
+    tcase_add_test(tc, pid_reuse_is_not_the_exit_owner);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "exitfns.h"
 #include "harness.h"
@@ -237,6 +239,43 @@ START_TEST(exit_records_concurrent_registration_and_ownership)
 }
 END_TEST
 
+static atomic_bool stop_transfers;
+
+static void *transferrer(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&stop_transfers))
+        me_exitfns_transfer(100, 100); /* holds the lock most of the time */
+    return NULL;
+}
+
+/* A child forked while another thread holds the registration lock takes it
+ * over at its first registration instead of spinning forever (a child
+ * that hangs is ended by its alarm). */
+START_TEST(a_forked_child_takes_over_a_lock_held_at_the_fork)
+{
+    pthread_t t;
+    atomic_store(&stop_transfers, false);
+    pthread_create(&t, NULL, transferrer, NULL);
+    int hung = 0;
+    for (int i = 0; i < 200 && !hung; i++) {
+        pid_t c = fork();
+        if (c == 0) {
+            signal(SIGALRM, SIG_DFL); /* not Check's timeout handler */
+            alarm(5);
+            me_exitfns_new(ME_EXIT_CXA, (void *)dummy, NULL, 200, false);
+            _exit(0);
+        }
+        int st;
+        waitpid(c, &st, 0);
+        hung += !WIFEXITED(st);
+    }
+    atomic_store(&stop_transfers, true);
+    pthread_join(t, NULL);
+    ck_assert_msg(hung == 0, "a child hung in its first registration");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("registry");
@@ -248,6 +287,7 @@ int main(void)
     tcase_add_test(tc, daemon_hands_the_handlers_over);
     tcase_add_test(tc, a_pin_reads_the_chain_as_it_stood);
     tcase_add_test(tc, exit_records_concurrent_registration_and_ownership);
+    tcase_add_test(tc, a_forked_child_takes_over_a_lock_held_at_the_fork);
     suite_add_tcase(s, tc);
     return run_suite(s, false);
 }

@@ -162,6 +162,80 @@ START_TEST(fork_storm_sigterm_to_the_group)
 }
 END_TEST
 
+/* vfork + _exit, posix_spawn and fork in a tight loop, SIGTERM to the
+ * process group at a random moment: every trial ends by SIGTERM within
+ * 1 s, with the exit function's line exactly once. */
+START_TEST(group_sigterm_during_vfork_spawn_fork_300_trials)
+{
+    unsigned seed = 2024;
+    int hangs = 0, wrong = 0, slow = 0;
+    double worst = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        struct proc p;
+        char line[32], want[48];
+        proc_spawn(&p, true, NULL, prog_path("spawnloop"), NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        random_delay(&seed, 20000);
+        double t0 = now_s();
+        kill(-p.pid, SIGTERM);
+        proc_finish(&p, 10.0);
+        double took = now_s() - t0;
+        worst = took > worst ? took : worst;
+        snprintf(want, sizeof want, "atexit in %d\n", (int)p.pid);
+        if (p.hung)
+            hangs++;
+        else if (!died_by(&p, SIGTERM) || strcmp(p.out_buf, want) != 0)
+            wrong++, fprintf(stderr, "trial %d: %s, output '%s'\n", trial, status_str(&p), p.out_buf);
+        else if (took > 1.0)
+            slow++;
+        proc_free(&p);
+    }
+    fprintf(stderr, "vfork/spawn/fork: 300 trials, worst %.3f s\n", worst);
+    ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0, "%d hangs, %d wrong, %d over 1 s", hangs,
+                  wrong, slow);
+}
+END_TEST
+
+/* Lines "line N" from 1 on, each once and whole; only the last may be cut. */
+static bool clean_prefix(const char *out)
+{
+    unsigned long k = 1;
+    for (const char *s = out; *s; k++) {
+        char want[32];
+        int len = snprintf(want, sizeof want, "line %lu\n", k);
+        const char *nl = strchr(s, '\n');
+        if (!nl)
+            return strncmp(s, want, strlen(s)) == 0;
+        if ((size_t)(nl + 1 - s) != (size_t)len || strncmp(s, want, (size_t)len) != 0)
+            return false;
+        s = nl + 1;
+    }
+    return true;
+}
+
+/* A thread writing numbered lines to buffered stdout, SIGTERM: the final
+ * flush takes the stream's lock, so every output is a clean prefix. */
+START_TEST(threaded_writer_200_trials)
+{
+    unsigned seed = 99;
+    int bad = 0, hangs = 0;
+    for (int trial = 0; trial < 200; trial++) {
+        struct proc p;
+        char line[32];
+        proc_spawn(&p, true, NULL, prog_path("mtwriter"), NULL);
+        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        random_delay(&seed, 3000);
+        proc_kill(&p, SIGTERM);
+        proc_finish(&p, 10.0);
+        hangs += p.hung;
+        bad += !p.hung && (!died_by(&p, SIGTERM) || !clean_prefix(p.out_buf));
+        proc_free(&p);
+    }
+    ck_assert_msg(bad == 0 && hangs == 0, "200 trials: %d not a clean prefix or wrong status, "
+                  "%d hangs", bad, hangs);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("stress");
@@ -172,6 +246,8 @@ int main(void)
     tcase_add_test(tc, signal_storm_while_installing_and_forking);
     tcase_add_test(tc, longjmp_out_of_interrupted_sigaction);
     tcase_add_test(tc, fork_storm_sigterm_to_the_group);
+    tcase_add_test(tc, group_sigterm_during_vfork_spawn_fork_300_trials);
+    tcase_add_test(tc, threaded_writer_200_trials);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }
