@@ -120,6 +120,10 @@ struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg,
     return r;
 }
 
+static unsigned long claimed; /* for MULTIEXIT_VERBOSE; one thread walks the list */
+
+unsigned long me_exitfns_ran(void) { return claimed; }
+
 bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self)
 {
     uint32_t meta = atomic_load_explicit(&r->meta, memory_order_acquire);
@@ -134,6 +138,7 @@ bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self)
     if (atomic_load_explicit(&r->ran_by, memory_order_relaxed) == self)
         return false;
     atomic_store_explicit(&r->ran_by, self, memory_order_relaxed);
+    claimed++;
     return true;
 }
 

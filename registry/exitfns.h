@@ -30,6 +30,9 @@ struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg,
  * `self` (not removed, private and owned by self or shared, not run yet by
  * self); marks it run. */
 bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self);
+/* How many claims succeeded in this process's memory (the exit functions
+ * the current exit has run, for MULTIEXIT_VERBOSE). */
+unsigned long me_exitfns_ran(void);
 void *me_exitfns_fn(const struct me_exit_rec *r);
 void *me_exitfns_arg(const struct me_exit_rec *r);
 

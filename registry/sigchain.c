@@ -1,12 +1,7 @@
 #include "sigchain.h"
 
-#include <errno.h>
-
 #include <sched.h>
 #include <stdint.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -26,7 +21,7 @@ struct slot {
 
 /* The heads of the signals programs manage are small and in .bss (see
  * ME_HOT_SIGS). The pools, and the heads of the other signals, are large:
- * they are mapped the first time anything is managed (me_chain_ready), not
+ * they are mapped the first time anything is managed (me_chain_use_memory), not
  * made part of the library's .bss, which the loader maps for every process
  * as a mapping of its own that every fork then copies. */
 static struct slot slots_lo[ME_HOT_SIGS];
@@ -36,29 +31,18 @@ struct cold {
 };
 static struct cold *_Atomic cold;
 
-void *me_map_once(void *_Atomic *where, size_t size, int advice)
+/* Handed over by the caller before anything is managed (see sigchain.h). */
+static struct cold *cold_state(void) { return atomic_load_explicit(&cold, memory_order_acquire); }
+
+size_t me_chain_memory_size(void) { return sizeof(struct cold); }
+
+void me_chain_use_memory(void *zeroed)
 {
-    void *have = atomic_load_explicit(where, memory_order_acquire);
-    if (have)
-        return have;
-    int saved = errno; /* async-signal-safe calls, which must not leave errno changed */
-    long m = syscall(SYS_mmap, NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
-    if (m != -1 && advice && syscall(SYS_madvise, m, size, advice) != 0) {
-        syscall(SYS_munmap, m, size);
-        m = -1;
-    }
-    if (m != -1 && !atomic_compare_exchange_strong(where, &have, (void *)m))
-        syscall(SYS_munmap, m, size); /* another thread mapped it first */
-    errno = saved;
-    return m != -1 && !have ? (void *)m : atomic_load_explicit(where, memory_order_acquire);
+    struct cold *none = NULL;
+    atomic_compare_exchange_strong(&cold, &none, (struct cold *)zeroed);
 }
 
-/* Mapped by whoever needs it first; the shim asks me_chain_ready() before
- * managing anything, so that a refusal leaves the signal to libc. */
-static struct cold *cold_state(void) { return me_map_once((void *_Atomic *)&cold, sizeof *cold, 0); }
-
-bool me_chain_ready(void) { return cold_state() != NULL; }
+bool me_chain_has_memory(void) { return cold_state() != NULL; }
 
 /* What this thread holds right now: a pinned snapshot, a slot being built.
  * A handler that siglongjmps out of a sigaction it interrupted abandons
@@ -82,7 +66,7 @@ static __thread unsigned n_inflight __attribute__((tls_model("initial-exec")));
 bool me_chain_mark_abandoned(uintptr_t rec, uintptr_t mark)
 {
     stack_t ss;
-    if (syscall(SYS_sigaltstack, NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE)) {
+    if (sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE)) {
         uintptr_t lo = (uintptr_t)ss.ss_sp, hi = lo + ss.ss_size;
         bool rec_alt = rec >= lo && rec < hi, cur_alt = mark >= lo && mark < hi;
         if (rec_alt != cur_alt)
@@ -481,10 +465,13 @@ static void do_transfer(struct me_chain_view *v, const void *argp, bool *overflo
 void me_chain_transfer(int sig, uint32_t from, uint32_t to)
 {
     struct transfer_arg a = {from, to};
+    if (sig >= ME_HOT_SIGS && !cold_state())
+        return; /* never managed */
     struct slot *s = slot_of(sig);
     if (s->initial.owner == from)
         s->initial.owner = to;
-    update(sig, do_transfer, &a, NULL, NULL);
+    if (atomic_load(&s->cur))
+        update(sig, do_transfer, &a, NULL, NULL); /* installs happened: memory is there */
 }
 
 void me_chain_after_fork(void)

@@ -21,15 +21,14 @@
  * every signal's snapshot pool, in memory mapped when first needed. */
 #define ME_HOT_SIGS 16
 
-/* Maps size zeroed bytes once, with madvise(advice) unless 0, and
- * publishes them in *where (whoever comes first wins; the others unmap
- * theirs). NULL if the kernel refuses. Async-signal-safe. */
-void *me_map_once(void *_Atomic *where, size_t size, int advice);
-/* Maps the chains' large state if it is not yet: false if the kernel
- * refuses. The registry maps it on demand too, but cannot refuse a caller:
- * the shim asks here first, before managing a signal or changing a chain,
- * and leaves the signal to libc on false. */
-bool me_chain_ready(void);
+/* The chains' large state (every signal's snapshot pool, the heads of the
+ * signals from ME_HOT_SIGS up) is memory the caller maps when it first
+ * manages a signal, and hands over here, zeroed, before it manages one:
+ * the kernel may refuse it, and the caller then leaves the signal to libc.
+ * Only the first memory handed over is used. */
+size_t me_chain_memory_size(void);
+void me_chain_use_memory(void *zeroed);
+bool me_chain_has_memory(void);
 
 /* One installed handler, or the program's disposition. 32 bytes: the
  * heads of the hot signals hold one each in the library's only page of

@@ -1,10 +1,14 @@
 /* The public C API (include/multiexit.h). */
-#include "internal.h"
+#include "export.h"
 
 #include <errno.h>
 
 #include "../include/multiexit.h"
 #include "../registry/exitfns.h"
+#include "exit_family.h"
+#include "init.h"
+#include "kernel_disp.h"
+#include "process.h"
 
 ME_EXPORT int multiexit_register(void (*fn)(void *), void *arg, int flags)
 {

@@ -7,17 +7,18 @@
  * safe, so an install from a handler and the dispatcher may ask. Without
  * it every handler is of one unknown component: installs replace, as the
  * kernel's do. */
-#include "internal.h"
+#include "component.h"
 
 #include <dlfcn.h>
 
 #include "../registry/sigchain.h"
+#include "real.h"
 
 /* The object's link map (aligned: bit 0 is free), or 0. */
 static uintptr_t object_of(const void *addr)
 {
     struct dl_find_object r;
-    if (!me_real.find_object || me_real.find_object((void *)addr, &r) != 0)
+    if (!me_real.find_object_fn || me_real.find_object_fn((void *)addr, &r) != 0)
         return 0;
     return (uintptr_t)r.dlfo_link_map;
 }

@@ -8,7 +8,7 @@
  * shim fits it with the shim. errno: each handler finds it as the previous
  * one (or the interrupted code) left it, and the program finds it as the
  * last handler left it; the shim's own work leaves no trace in it. */
-#include "internal.h"
+#include "dispatch.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -18,6 +18,11 @@
 #include <unistd.h>
 
 #include "../registry/sigchain.h"
+#include "component.h"
+#include "exit_path.h"
+#include "kernel_disp.h"
+#include "real.h"
+#include "running.h"
 
 /* glibc's own signals (cancellation, setxid) must never be blocked. */
 #define LIBC_PRIVATE (ME_SIGBIT(32) | ME_SIGBIT(33))
@@ -43,7 +48,7 @@ static __attribute__((noinline)) void stop_by(int sig)
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
-    me_real.sigaction(sig, &dfl, NULL);
+    me_real.sigaction_fn(sig, &dfl, NULL);
     uint64_t m = ME_SIGBIT(sig);
     me_sys(SYS_tgkill, me_sys_getpid(), me_sys_gettid(), sig);
     me_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m); /* stops here */

@@ -5,21 +5,23 @@
  * gets a trampoline with the same dso handle, so glibc still decides the
  * order and dlclose still runs a library's functions; the record decides
  * whether the function runs in this process, and makes it run once. */
-#include "internal.h"
+#include "exit_family.h"
 
 #include "../registry/exitfns.h"
 
 #include <link.h>
-
-static unsigned long ran; /* for MULTIEXIT_VERBOSE; one thread walks the list */
-
-unsigned long me_exit_functions_ran(void) { return ran; }
+#include "export.h"
+#include "exit_path.h"
+#include "fork_family.h"
+#include "init.h"
+#include "process.h"
+#include "real.h"
+#include "settings.h"
 
 static void tramp_cxa(void *p)
 {
     struct me_exit_rec *r = p;
     if (me_exitfns_claim(r, me_self_id())) {
-        ran++;
         ((void (*)(void *))me_exitfns_fn(r))(me_exitfns_arg(r));
     }
 }
@@ -28,7 +30,6 @@ static void tramp_on_exit(int status, void *p)
 {
     struct me_exit_rec *r = p;
     if (me_exitfns_claim(r, me_self_id())) {
-        ran++;
         ((void (*)(int, void *))me_exitfns_fn(r))(status, me_exitfns_arg(r));
     }
 }
@@ -44,8 +45,8 @@ int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
         return real_on_exit(tramp_on_exit, r);
     }
     if (!r)
-        return me_real.cxa_atexit((void (*)(void *))fn, arg, dso);
-    return me_real.cxa_atexit(tramp_cxa, r, dso);
+        return me_real.cxa_atexit_fn((void (*)(void *))fn, arg, dso);
+    return me_real.cxa_atexit_fn(tramp_cxa, r, dso);
 }
 
 ME_EXPORT int __cxa_atexit(void (*fn)(void *), void *arg, void *dso)
@@ -99,7 +100,7 @@ static void me_forget_library_of(void *dso)
 ME_EXPORT void __cxa_finalize(void *dso)
 {
     me_ensure_init();
-    me_real.cxa_finalize(dso);
+    me_real.cxa_finalize_fn(dso);
     /* dlclose: glibc has run (or skipped) this library's entries; make sure
      * nothing in the registry can reach its code again. Not at exit, where
      * every library is finalized and the scan would only cost time. */
@@ -107,26 +108,13 @@ ME_EXPORT void __cxa_finalize(void *dso)
         me_forget_library_of(dso);
 }
 
-static void settle_exit_claim(void)
-{
-    int sig = 0;
-    switch (me_exit_claim_normal(&sig)) {
-    case ME_CLAIM_TAKE_SIGNAL:
-        me_exit_run_signal(sig);
-    case ME_CLAIM_WAIT:
-        me_exit_block_forever();
-    case ME_CLAIM_PROCEED:
-        break;
-    }
-}
-
 ME_EXPORT void exit(int status)
 {
     me_ensure_init();
     if (me_in_vfork_child())
         me_vfork_child_exit(status);
-    settle_exit_claim();
-    me_real.exit(status);
+    me_exit_settle_normal();
+    me_real.exit_fn(status);
 }
 
 /* Returning from main calls glibc's internal exit, which no preload sees:
@@ -136,7 +124,7 @@ static int (*program_main)(int, char **, char **);
 static int main_wrapper(int argc, char **argv, char **envp)
 {
     int status = program_main(argc, argv, envp);
-    settle_exit_claim();
+    me_exit_settle_normal();
     return status;
 }
 
@@ -146,5 +134,5 @@ ME_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
 {
     me_ensure_init();
     program_main = main;
-    return me_real.libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+    return me_real.libc_start_main_fn(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
 }

@@ -5,9 +5,12 @@
  * shell). So while a signal-initiated cleanup runs, those whose default
  * action kills (and that are not managed: the dispatcher sees those) get a
  * handler that ends the cleanup by dying by the signal that started it. */
-#include "internal.h"
+#include "exit_guard.h"
 
 #include <string.h>
+#include "die_by.h"
+#include "kernel_disp.h"
+#include "real.h"
 
 static _Atomic int started_by;
 
@@ -26,10 +29,10 @@ void me_exit_guard_raised(int sig)
     atomic_store(&started_by, sig);
     for (size_t i = 0; i < sizeof raisable / sizeof raisable[0]; i++) {
         int s = raisable[i];
-        if (me_is_managed(s) || me_real.sigaction(s, &a, &old) != 0)
+        if (me_is_managed(s) || me_real.sigaction_fn(s, &a, &old) != 0)
             continue;
         /* one call when the disposition is SIG_DFL, as it mostly is */
         if (old.sa_handler != SIG_DFL)
-            me_real.sigaction(s, &old, NULL);
+            me_real.sigaction_fn(s, &old, NULL);
     }
 }

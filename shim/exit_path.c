@@ -17,7 +17,9 @@
  * destructors, the list (our trampolines, _dl_fini and the destructors), and
  * finally the hook the shim registered first of all, which flushes stdio
  * (taking each stream's lock) and dies by the signal. */
-#include "internal.h"
+#include "exit_path.h"
+
+#include "../registry/exitfns.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -28,7 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../registry/exitfns.h"
+#include "die_by.h"
+#include "exit_guard.h"
+#include "kernel_disp.h"
+#include "log.h"
+#include "process.h"
+#include "real.h"
+#include "safepoint.h"
+#include "settings.h"
 
 enum { ST_NONE = 0, ST_NORMAL = 1, ST_SIG_DEFERRED = 2, ST_SIG_RUNNING = 3 };
 
@@ -39,14 +48,9 @@ static _Atomic pid_t ex_owner_tid;
  * decides then), the signal, the state. A forked child, which copies the
  * word, has another pid; one that later gets the owner's pid by reuse has
  * another identity. */
-static uint32_t drawn_id(void)
-{
-    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_relaxed);
-    return c ? ((volatile uint32_t *)c)[1] : 0;
-}
 static uint64_t mk(pid_t pid, int sig, int st)
 {
-    return ((uint64_t)(uint32_t)pid << 38) | ((uint64_t)drawn_id() << 10) |
+    return ((uint64_t)(uint32_t)pid << 38) | ((uint64_t)me_drawn_id() << 10) |
            ((uint64_t)(unsigned)sig << 2) | (unsigned)st;
 }
 static int st_of(uint64_t w, pid_t self)
@@ -144,20 +148,7 @@ static void unblock_managed(void)
     me_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
 }
 
-void me_die_by(int sig)
-{
-    struct sigaction a;
-    memset(&a, 0, sizeof a);
-    a.sa_handler = SIG_DFL;
-    me_real.sigaction(sig, &a, NULL);
-    uint64_t m = ME_SIGBIT(sig);
-    me_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
-    me_sys(SYS_tgkill, me_sys_getpid(), me_sys_gettid(), sig);
-    for (;;) /* not reached: the default action of sig terminates */
-        me_sys(SYS_exit_group, 128 + sig);
-}
-
-void me_exit_run_signal(int sig)
+static __attribute__((noreturn)) void run_signal_exit(int sig)
 {
     timer_stop(&retry_timer);
     atomic_store(&ex_owner_tid, me_sys_gettid());
@@ -165,7 +156,7 @@ void me_exit_run_signal(int sig)
         me_log("pid %d: %S received, running exit functions", (int)me_sys_getpid(), sig);
     me_exit_guard_raised(sig);
     unblock_managed(); /* repeats are absorbed; the watchdog can interrupt */
-    me_real.exit(128 + sig);
+    me_real.exit_fn(128 + sig);
 }
 
 /* A signal the interrupted instruction raised (a fault with a kernel
@@ -194,7 +185,7 @@ static void log_end(const char *what, int sig)
         me_log("pid %d: %s, dying by %S", (int)me_sys_getpid(), what, sig);
 }
 
-void me_exit_block_forever(void)
+static __attribute__((noreturn)) void block_forever(void)
 {
     for (;;)
         me_sys(SYS_pause, 0);
@@ -234,7 +225,7 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
     if (st == ST_SIG_DEFERRED) {
         if (me_context_is_safe(uc, info)) {
             if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig_of(w), ST_SIG_RUNNING)))
-                me_exit_run_signal(sig_of(w));
+                run_signal_exit(sig_of(w));
         } else if (is_fault(sig, info)) {
             me_die_by(sig_of(w)); /* cannot be deferred */
         } else {
@@ -273,7 +264,7 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
         if (!start_watchdog(sig))
             me_die_by(sig);
         if (safe)
-            me_exit_run_signal(sig);
+            run_signal_exit(sig);
         /* Let the interrupted code leave libc (usually a few instructions:
          * the return of a system call wrapper); ask again shortly, on
          * whichever thread the kernel picks. */
@@ -283,7 +274,9 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
     }
 }
 
-enum me_claim me_exit_claim_normal(int *sig)
+enum claim { CLAIM_PROCEED, CLAIM_TAKE_SIGNAL, CLAIM_WAIT };
+
+static enum claim claim_normal(int *sig)
 {
     pid_t self = me_pid();
     pid_t tid = me_sys_gettid();
@@ -293,7 +286,7 @@ enum me_claim me_exit_claim_normal(int *sig)
         case ST_NONE:
             if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, 0, ST_NORMAL))) {
                 atomic_store(&ex_owner_tid, tid);
-                return ME_CLAIM_PROCEED;
+                return CLAIM_PROCEED;
             }
             break;
         case ST_SIG_DEFERRED:
@@ -301,14 +294,27 @@ enum me_claim me_exit_claim_normal(int *sig)
              * signal exit here. */
             if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig_of(w), ST_SIG_RUNNING))) {
                 *sig = sig_of(w);
-                return ME_CLAIM_TAKE_SIGNAL;
+                return CLAIM_TAKE_SIGNAL;
             }
             break;
         default:
             /* exit() called again from an exit function on the owning
              * thread: glibc goes on walking, as without the shim */
-            return atomic_load(&ex_owner_tid) == tid ? ME_CLAIM_PROCEED : ME_CLAIM_WAIT;
+            return atomic_load(&ex_owner_tid) == tid ? CLAIM_PROCEED : CLAIM_WAIT;
         }
+    }
+}
+
+void me_exit_settle_normal(void)
+{
+    int sig = 0;
+    switch (claim_normal(&sig)) {
+    case CLAIM_TAKE_SIGNAL:
+        run_signal_exit(sig);
+    case CLAIM_WAIT:
+        block_forever();
+    case CLAIM_PROCEED:
+        break;
     }
 }
 
@@ -324,10 +330,10 @@ void me_exit_final_hook(void *unused)
         return; /* a normal exit: glibc flushes stdio and _exits */
     if (me_cfg.verbose && me_sys_getpid() == 1)
         me_log("pid 1: ran %u exit functions, exiting with status %d",
-               (unsigned)me_exit_functions_ran(), 128 + sig);
+               (unsigned)me_exitfns_ran(), 128 + sig);
     else if (me_cfg.verbose)
         me_log("pid %d: ran %u exit functions, dying by %S", (int)me_sys_getpid(),
-               (unsigned)me_exit_functions_ran(), sig);
+               (unsigned)me_exitfns_ran(), sig);
     /* What exit() does next (_IO_cleanup) flushes every stream without its
      * lock, while other threads may still write to it: data twice, lines
      * torn. fflush(NULL) takes each lock, waiting at most until the

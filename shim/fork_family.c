@@ -17,7 +17,7 @@
  *     malloc, which costs every process some 70 KB of memory;
  *   - exit() in a vfork child, which shares its parent's memory: walking
  *     glibc's list there would run (and free) the parent's entries. */
-#include "internal.h"
+#include "fork_family.h"
 #include "sys.h"
 
 #include <pty.h>
@@ -25,10 +25,17 @@
 #include <unistd.h>
 
 #include "../registry/exitfns.h"
+#include "export.h"
+#include "init.h"
+#include "kernel_disp.h"
+#include "process.h"
+#include "real.h"
+#include "settings.h"
+#include "signal_family.h"
 
 static pid_t __attribute__((noinline)) fork_then_hook_child(void)
 {
-    pid_t p = me_real.fork();
+    pid_t p = me_real.fork_fn();
     if (p == 0)
         me_fork_child();
     return p;
@@ -37,10 +44,10 @@ static pid_t __attribute__((noinline)) fork_then_hook_child(void)
 ME_EXPORT pid_t fork(void)
 {
     me_ensure_init();
-#if defined(__x86_64__)
+#if ME_ARCH_VFORK_STUB
     if (__builtin_expect(me_cfg.child_ignore_int, 0))
         return fork_then_hook_child();
-    return me_real.fork(); /* compiled as a jump */
+    return me_real.fork_fn(); /* compiled as a jump */
 #else
     return fork_then_hook_child(); /* no vfork stub here: refill in the child */
 #endif
@@ -72,10 +79,8 @@ ME_EXPORT int daemon(int nochdir, int noclose)
     return r;
 }
 
-/* vfork cannot be wrapped by a C function: the child runs on the parent's
- * stack, and returning through a wrapper's frame would leave the parent a
- * clobbered one. The stub calls the preparation (which returns the real
- * vfork) and jumps to it, with the stack exactly as the caller left it. */
+/* The preparation of vfork (the stub is arch/<arch>/vfork.S): returns the
+ * real vfork, which the stub jumps to. */
 void *me_vfork_prepare(void);
 void *me_vfork_prepare(void)
 {
@@ -85,24 +90,6 @@ void *me_vfork_prepare(void)
     return ME_REAL_LAZY(void *, "vfork");
 }
 
-#if defined(__x86_64__)
-__asm__(".text\n"
-        ".globl vfork\n"
-        ".type vfork, @function\n"
-        "vfork:\n"
-        "    .cfi_startproc\n"
-        "    endbr64\n"
-        "    sub $8, %rsp\n" /* the call needs a 16-byte aligned stack */
-        "    .cfi_adjust_cfa_offset 8\n"
-        "    call me_vfork_prepare\n"
-        "    add $8, %rsp\n"
-        "    .cfi_adjust_cfa_offset -8\n"
-        "    jmp *%rax\n"
-        "    .cfi_endproc\n"
-        ".size vfork, .-vfork\n"
-        ".globl __vfork\n"
-        ".set __vfork, vfork\n");
-#endif
 
 void me_fork_child(void)
 {

@@ -1,113 +1,26 @@
 /* One-time initialisation, run by the constructor or by whichever
  * interposed function is called first (another library's constructor may
  * call sigaction or __cxa_atexit before ours runs). */
-#include "internal.h"
+#include "init.h"
 
 #include <link.h>
 #include <stdatomic.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
 
-#include "../registry/exitfns.h"
-#include "../registry/sigchain.h"
+#include "dispatch.h"
 #include "elf_symbols.h"
+#include "exit_path.h"
+#include "kernel_disp.h"
+#include "log.h"
+#include "process.h"
+#include "real.h"
+#include "safepoint.h"
+#include "settings.h"
+#include "split_layout.h"
 #include "sys.h"
 
-struct me_config me_cfg;
-_Atomic me_sigmask me_managed;
 _Atomic int me_init_state;
 static _Atomic pid_t init_tid;
-
-volatile pid_t *_Atomic me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
-
-/* The cache page costs the process a page of memory and a mapping (which
- * every fork copies), so it is made only once the pid is asked for often:
- * a program that never registers many exit functions never pays for it.
- * Where vfork is not wrapped (see fork_family.c) it is made at start-up,
- * so that a vfork child, sharing our memory, never makes or fills it. */
-#if defined(__x86_64__)
-#define ME_PID_LOOKUPS_BEFORE_CACHE 32
-#else
-#define ME_PID_LOOKUPS_BEFORE_CACHE 0
-#endif
-
-/* Maps the cache page; false on a kernel without MADV_WIPEONFORK (< 4.14)
- * or short of memory, which then always asks. Async-signal-safe. */
-static bool make_pid_cache(void)
-{
-    static _Atomic bool unsupported;
-    if (atomic_load_explicit(&unsupported, memory_order_relaxed))
-        return false;
-    if (me_map_once((void *_Atomic *)&me_pid_cache, 4096, MADV_WIPEONFORK))
-        return true;
-    atomic_store_explicit(&unsupported, true, memory_order_relaxed);
-    return false;
-}
-
-pid_t me_pid_slow(void)
-{
-    static _Atomic unsigned lookups;
-    pid_t p = me_sys_getpid();
-    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
-    if (!c && atomic_fetch_add_explicit(&lookups, 1, memory_order_relaxed) >=
-                  ME_PID_LOOKUPS_BEFORE_CACHE && make_pid_cache())
-        c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
-    if (c)
-        *c = p;
-    return p;
-}
-
-/* For the vfork wrapper: the cache must exist and hold our pid before a
- * child shares it. */
-void me_pid_cache_fill(void)
-{
-    make_pid_cache(); /* returns at once if the page is there */
-    me_pid();
-}
-
-/* Set by the first vfork() (fork_family.c): until then no process can be
- * a vfork child of ours, and the check costs no system call. */
-#if defined(__x86_64__)
-_Atomic bool me_vforked;
-#else
-_Atomic bool me_vforked = true; /* vfork is not wrapped there: always ask */
-#endif
-
-/* Every identity this memory has handed out is at most this (see
- * me_self_id). Identities past 2^27 stand for a pid where the page cannot
- * be made; ME_PROC_VFORK_CHILD (2^28 - 1) for a vfork child. */
-static _Atomic uint32_t ids_drawn;
-#define ME_ID_OF_PID 0x08000000u
-
-uint32_t me_self_id_slow(void)
-{
-    pid_t p = me_sys_getpid();
-    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
-    if (c && *c != 0 && *c != p)
-        return ME_PROC_VFORK_CHILD; /* the page is its parent's */
-    if (!c && make_pid_cache())
-        c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
-    if (!c)
-        return ME_ID_OF_PID | (uint32_t)p;
-    *c = p;
-    uint32_t mine = atomic_fetch_add(&ids_drawn, 1) + 1, found = 0;
-    /* two threads of a new child may race: the first one's stays */
-    if (!__atomic_compare_exchange_n((uint32_t *)&c[1], &found, mine, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
-        return found;
-    return mine;
-}
-
-bool me_in_vfork_child(void)
-{
-    if (!atomic_load_explicit(&me_vforked, memory_order_relaxed))
-        return false;
-    /* A forked child sees the page zeroed; a vfork child (CLONE_VM) sees its
-     * parent's pid. Read it raw: filling it here would write the child's
-     * pid into the parent's memory. */
-    volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
-    return c && *c != 0 && *c != me_sys_getpid();
-}
 
 /* One walk over the loaded objects serves symbol resolution and the
  * safe-point guard. Load order is the global lookup order for everything
@@ -151,7 +64,7 @@ static void collect_vars(void)
         env = environ_p ? *environ_p : NULL;
     }
     /* AT_SECURE: setuid/setgid/capabilities; such a program gets the defaults */
-    if (!env || (me_real.getauxval && me_real.getauxval(AT_SECURE)))
+    if (!env || (me_real.getauxval_fn && me_real.getauxval_fn(AT_SECURE)))
         return;
     static const char prefix[] = "MULTIEXIT_";
     for (; *env && me_nvars < ME_MAX_VARS; env++) {
@@ -175,37 +88,20 @@ static const char *var(const char *name)
     return NULL;
 }
 
-#if ME_SPLIT_TEXT
-/* The warm and the rest code (shim/layout.ld) are adjacent pages of the
- * library with the same protection, which the kernel maps as one mapping;
- * and a mapping is faulted in whole (fault-around), so a program that only
- * registers exit functions would have all the rest resident too. Marked
- * MADV_DONTDUMP (code from a file is not in a core dump by default anyway),
- * the warm pages are a mapping of their own. If the kernel refuses, only
- * the memory such a program uses grows. */
-extern const char me_warm_start[], me_warm_end[]; /* from the script */
-
-static void me_split_warm(void)
-{
-    me_sys(SYS_madvise, me_warm_start, me_warm_end - me_warm_start, MADV_DONTDUMP);
-}
-#else
-static void me_split_warm(void) {}
-#endif
-
 static void do_init(void)
 {
     bool after_self = false;
-    me_split_warm();
+    me_split_layout();
     dl_iterate_phdr(visit_object, &after_self);
     me_real_finish();
-    if (ME_PID_LOOKUPS_BEFORE_CACHE == 0)
-        me_pid_cache_fill();
+    if (!ME_ARCH_VFORK_STUB)
+        me_pid_cache_fill(); /* before a vfork child could share and fill it */
     collect_vars();
     me_config_load(&me_cfg, var, me_diag_stderr, NULL);
     /* Registered before anything else can be: runs after every other exit
      * function and destructor, just before glibc's own stdio flush. */
-    me_real.cxa_atexit(me_exit_final_hook, NULL, NULL);
+    me_real.cxa_atexit_fn(me_exit_final_hook, NULL, NULL);
+    me_kernel_use_dispatcher(me_dispatch);
     atomic_store(&me_managed, me_cfg.signals);
     for (me_sigmask m = me_cfg.signals; m; m &= m - 1)
         if (!me_kernel_take_over(__builtin_ctzll(m) + 1))

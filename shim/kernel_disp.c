@@ -6,16 +6,36 @@
  * and the mask of the program's current disposition, so that a blocking
  * read() returns EINTR, and a handler runs on the alternate stack, exactly
  * when it would without the shim. */
-#include "internal.h"
+#include "kernel_disp.h"
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../registry/sigchain.h"
+#include "component.h"
+#include "mapping.h"
+#include "process.h"
+#include "real.h"
 #include "sys.h"
 
-#include <stdint.h>
+_Atomic me_sigmask me_managed;
+static void (*dispatcher)(int, siginfo_t *, void *);
+static void *restorer_seen; /* glibc's sa_restorer, as the kernel reports it */
+
+void me_kernel_use_dispatcher(void (*dispatch)(int, siginfo_t *, void *)) { dispatcher = dispatch; }
+
+/* The chains' large state (registry/sigchain.h), mapped the first time a
+ * signal is managed or a chain changes; false if the kernel refuses. */
+static void *_Atomic chains_memory;
+bool me_kernel_chains_ready(void)
+{
+    void *m = me_map_once(&chains_memory, me_chain_memory_size(), 0);
+    if (m)
+        me_chain_use_memory(m);
+    return m != NULL;
+}
 
 enum kkind { K_DISPATCH, K_IGN, K_DFL };
 
@@ -51,7 +71,7 @@ static struct kstate *ks(int sig)
 static bool me_kernel_ready(int sig)
 {
     return sig < ME_HOT_SIGS ||
-           (me_chain_ready() && me_map_once((void *_Atomic *)&kst_hi, sizeof *kst_hi, 0));
+           (me_kernel_chains_ready() && me_map_once((void *_Atomic *)&kst_hi, sizeof *kst_hi, 0));
 }
 
 /* A per-thread token: the address of a thread-local variable. */
@@ -94,11 +114,11 @@ static void apply(int sig, const struct kkey *k)
         ka.sa_handler = SIG_DFL;
         ka.sa_flags = (int)k->flags;
     } else {
-        ka.sa_sigaction = me_dispatch;
+        ka.sa_sigaction = dispatcher;
         ka.sa_flags = (int)k->flags;
         memcpy(&ka.sa_mask, &k->mask, sizeof k->mask);
     }
-    me_real.sigaction(sig, &ka, NULL);
+    me_real.sigaction_fn(sig, &ka, NULL);
 }
 
 /* What the kernel blocked on entry to the dispatcher, besides the
@@ -173,14 +193,14 @@ static _Atomic uint32_t flags_known = KNOWN_KEPT, flags_kept = KNOWN_KEPT;
 static uint32_t probe_kept(int sig, uint32_t bits)
 {
     struct sigaction cur, probe, back;
-    if (me_real.sigaction(sig, NULL, &cur) != 0)
+    if (me_real.sigaction_fn(sig, NULL, &cur) != 0)
         return 0;
     probe = cur;
     probe.sa_flags |= (int)bits;
-    if (me_real.sigaction(sig, &probe, &back) != 0)
+    if (me_real.sigaction_fn(sig, &probe, &back) != 0)
         return 0;
-    me_real.sigaction(sig, NULL, &back);
-    me_real.sigaction(sig, &cur, NULL);
+    me_real.sigaction_fn(sig, NULL, &back);
+    me_real.sigaction_fn(sig, &cur, NULL);
     return (uint32_t)back.sa_flags & bits;
 }
 
@@ -216,17 +236,12 @@ void me_kernel_fork_check(void)
     }
 }
 
-/* The kernel's disposition. A raw query on x86-64 (where the kernel's
- * struct is known): this runs for each managed signal at every start. */
+/* The kernel's disposition. A raw query where arch.h knows the kernel's
+ * struct: this runs for each managed signal at every start. */
 static int query(int sig, struct me_handler *h, void **restorer)
 {
-#if defined(__x86_64__)
-    struct {
-        void *handler;
-        unsigned long flags;
-        void *restorer;
-        uint64_t mask;
-    } k = {0}; /* filled by the kernel (the analyser cannot see that) */
+#ifdef ME_ARCH_KSIGACTION
+    struct me_ksigaction k = {0}; /* filled by the kernel (the analyser cannot see that) */
     if (me_sys(SYS_rt_sigaction, sig, 0, &k, sizeof k.mask) != 0)
         return -1;
     h->fn = k.handler;
@@ -235,12 +250,12 @@ static int query(int sig, struct me_handler *h, void **restorer)
     *restorer = k.restorer;
 #else
     struct sigaction cur;
-    if (me_real.sigaction(sig, NULL, &cur) != 0)
+    if (me_real.sigaction_fn(sig, NULL, &cur) != 0)
         return -1;
     h->fn = (void *)cur.sa_handler;
     h->flags = (uint32_t)cur.sa_flags;
     memcpy(&h->mask, &cur.sa_mask, sizeof h->mask);
-    *restorer = (void *)cur.sa_restorer;
+    *restorer = NULL;
 #endif
     return 0;
 }
@@ -251,8 +266,8 @@ bool me_kernel_take_over(int sig)
     void *restorer;
     if (!me_kernel_ready(sig) || query(sig, &init, &restorer) != 0)
         return false;
-    if (restorer && !me_restorer)
-        me_restorer = restorer;
+    if (restorer && !restorer_seen)
+        restorer_seen = restorer;
     if (atomic_load(&chains_pid) == 0)
         atomic_store(&chains_pid, me_pid());
     init.owner = me_self_id();
@@ -270,15 +285,15 @@ bool me_kernel_take_over(int sig)
  * the program first asks (not at start-up, where it would cost a query). */
 void *me_kernel_restorer(void)
 {
-    for (int sig = 1; !me_restorer && sig < ME_CHAIN_NSIG; sig++) {
+    for (int sig = 1; !restorer_seen && sig < ME_CHAIN_NSIG; sig++) {
         struct me_handler h;
         void *restorer;
         const struct kstate *k = ks(sig);
         if (k && k->valid && k->applied.kind == K_DISPATCH &&
-            query(sig, &h, &restorer) == 0 && h.fn == (void *)me_dispatch)
-            me_restorer = restorer;
+            query(sig, &h, &restorer) == 0 && h.fn == (void *)dispatcher)
+            restorer_seen = restorer;
     }
-    return me_restorer;
+    return restorer_seen;
 }
 
 /* Hands a signal back to libc: the kernel gets the program's disposition
@@ -292,7 +307,7 @@ static void release(int sig)
     ka.sa_handler = (__sighandler_t)d.fn;
     ka.sa_flags = (int)(d.flags & ~ME_SA_RESTORER);
     memcpy(&ka.sa_mask, &d.mask, sizeof d.mask);
-    me_real.sigaction(sig, &ka, NULL);
+    me_real.sigaction_fn(sig, &ka, NULL);
 }
 
 /* Changing the set at run time is meant for start-up (multiexit_set_signals

@@ -1,6 +1,8 @@
 /* Messages on stderr, formatted by hand: usable from a signal handler (no
  * stdio, no allocation), one write(2) per line so lines do not interleave. */
-#include "internal.h"
+#include "log.h"
+
+#include "../config/me_config.h"
 #include "sys.h"
 
 #include <stdarg.h>

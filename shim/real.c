@@ -13,7 +13,7 @@
  * walk cannot settle (no hash table, an IFUNC, a library dlopen()ed after
  * libc) falls back to dlsym. Everything is resolved at init, never in a
  * signal handler, where dlsym is not safe. */
-#include "internal.h"
+#include "real.h"
 
 #include <dlfcn.h>
 #include <stddef.h>
@@ -25,9 +25,10 @@ struct me_real me_real;
 /* dlsym as libc.so.6 has exported it since glibc 2.34 under both its old
  * libdl version and GLIBC_2.34; naming the old one keeps the shim's symbol
  * versions at GLIBC_2.2.5 alone, one version check less at every start. */
-#if defined(__x86_64__) && defined(__GLIBC__)
+#include "arch.h"
+#if defined(ME_DLSYM_VERSION) && defined(__GLIBC__)
 void *me_dlsym(void *handle, const char *name);
-__asm__(".symver me_dlsym, dlsym@GLIBC_2.2.5");
+__asm__(".symver me_dlsym, " ME_DLSYM_VERSION);
 #else
 #define me_dlsym dlsym
 #endif
@@ -54,7 +55,7 @@ void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_mallo
         nsettled++;
         if (f == ME_ELF_DEFINED)
             *slot(w) = addr; /* an IFUNC is left to dlsym, which runs its resolver */
-        if (slot(w) == (void **)&me_real.malloc)
+        if (slot(w) == (void **)&me_real.malloc_fn)
             *defines_malloc = true;
     }
 }

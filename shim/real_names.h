@@ -22,17 +22,17 @@ struct me_want {
 #define ME_WANT(name, hash, scope, field)                                                      \
     {name, sizeof name - 1, hash, scope, offsetof(struct me_real, field)}
 static const struct me_want me_real_wants[] = {
-    ME_WANT("sigaction", 0x0f375846u, ME_NEXT, sigaction),
-    ME_WANT("__cxa_atexit", 0x2b43e9edu, ME_NEXT, cxa_atexit),
-    ME_WANT("__cxa_finalize", 0x6dce65d0u, ME_NEXT, cxa_finalize),
-    ME_WANT("exit", 0x7c967e3fu, ME_NEXT, exit),
-    ME_WANT("abort", 0x0f11ed7du, ME_NEXT, abort),
-    ME_WANT("__libc_start_main", 0xf63d4e2eu, ME_NEXT, libc_start_main),
-    ME_WANT("fork", 0x7c96e577u, ME_NEXT, fork),
-    ME_WANT("getauxval", 0xd257ee96u, ME_NEXT, getauxval),
-    ME_WANT("malloc", 0x0d39ad3du, ME_GLOBAL, malloc),
+    ME_WANT("sigaction", 0x0f375846u, ME_NEXT, sigaction_fn),
+    ME_WANT("__cxa_atexit", 0x2b43e9edu, ME_NEXT, cxa_atexit_fn),
+    ME_WANT("__cxa_finalize", 0x6dce65d0u, ME_NEXT, cxa_finalize_fn),
+    ME_WANT("exit", 0x7c967e3fu, ME_NEXT, exit_fn),
+    ME_WANT("abort", 0x0f11ed7du, ME_NEXT, abort_fn),
+    ME_WANT("__libc_start_main", 0xf63d4e2eu, ME_NEXT, libc_start_main_fn),
+    ME_WANT("fork", 0x7c96e577u, ME_NEXT, fork_fn),
+    ME_WANT("getauxval", 0xd257ee96u, ME_NEXT, getauxval_fn),
+    ME_WANT("malloc", 0x0d39ad3du, ME_GLOBAL, malloc_fn),
     /* lock-free lookup of the object holding an address (component.c) */
-    ME_WANT("_dl_find_object", 0xb98cf3eau, ME_GLOBAL, find_object),
+    ME_WANT("_dl_find_object", 0xb98cf3eau, ME_GLOBAL, find_object_fn),
 };
 #define ME_NWANTS (sizeof me_real_wants / sizeof me_real_wants[0])
 

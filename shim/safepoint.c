@@ -19,7 +19,7 @@
  *   - at the return of a wrapper that goes straight back to a caller outside
  *     the guarded objects (the program calling write() itself), or
  * Otherwise the exit path is deferred and retried (exit_path.c). */
-#include "internal.h"
+#include "safepoint.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -78,6 +78,7 @@ void me_safepoint_visit(const struct dl_phdr_info *info, bool guard)
     }
 }
 
+#if ME_ARCH_SAFEPOINTS
 static const struct range *find(uintptr_t pc)
 {
     for (int i = 0; i < nguarded; i++)
@@ -86,12 +87,19 @@ static const struct range *find(uintptr_t pc)
     return NULL;
 }
 
-/* System calls libc makes while holding malloc's or fork's locks. */
+/* System calls libc makes while holding malloc's or fork's locks. Some
+ * architectures (aarch64) lack the old calls: hence the #ifdefs. */
 static bool under_libc_lock(long nr)
 {
     switch (nr) {
     case SYS_mmap: case SYS_munmap: case SYS_mremap: case SYS_brk: case SYS_madvise:
-    case SYS_mprotect: case SYS_clone: case SYS_fork: case SYS_vfork:
+    case SYS_mprotect: case SYS_clone:
+#ifdef SYS_fork
+    case SYS_fork:
+#endif
+#ifdef SYS_vfork
+    case SYS_vfork:
+#endif
 #ifdef SYS_clone3
     case SYS_clone3:
 #endif
@@ -106,68 +114,78 @@ static bool under_libc_lock(long nr)
 static bool waits_without_data(long nr)
 {
     switch (nr) {
-    case SYS_pause: case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_poll:
-    case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait:
+#ifdef SYS_pause
+    case SYS_pause:
+#endif
+#ifdef SYS_poll
+    case SYS_poll:
+#endif
+#ifdef SYS_select
+    case SYS_select:
+#endif
+#ifdef SYS_epoll_wait
+    case SYS_epoll_wait:
+#endif
+#ifdef SYS_vfork
+    case SYS_vfork: /* the parent, its child gone: glibc's vfork holds no lock */
+#endif
+    case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_ppoll: case SYS_pselect6:
     case SYS_epoll_pwait: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait: case SYS_wait4:
     case SYS_waitid: case SYS_kill: case SYS_tgkill: case SYS_tkill: case SYS_rt_sigprocmask:
     case SYS_futex: case SYS_sched_yield: case SYS_getpid:
-    case SYS_vfork: /* the parent, its child gone: glibc's vfork holds no lock */
         return true;
     default:
         return false;
     }
 }
 
-/* glibc's single-threaded fast path ends "syscall; cmp $-4096,%rax (or
- * $-4095); ja/jae error; ret": nothing is left to do but return, and the
- * stack is as the caller left it, so [rsp] is the return address. When that
- * caller is not guarded (the program called write() itself), exiting here is
- * exiting just after the call returned: no libc state is half updated. A
- * caller inside libc (stdio's write of its buffer) is still unsafe. */
+/* At the end of a wrapper that returns straight to its caller (arch.h
+ * reads the machine code), with a caller outside the guarded objects (the
+ * program called write() itself), exiting here is exiting just after the
+ * call returned: no libc state is half updated. A caller inside libc
+ * (stdio's write of its buffer) is still unsafe. */
 static bool returns_to_unguarded_caller(const unsigned char *p, const struct range *r,
                                         uintptr_t sp)
 {
-    if ((uintptr_t)p + 9 > r->hi)
-        return false;
-    if (p[0] != 0x48 || p[1] != 0x3d || (p[2] != 0x00 && p[2] != 0x01) || p[3] != 0xf0 ||
-        p[4] != 0xff || p[5] != 0xff || (p[6] != 0x77 && p[6] != 0x73) || p[8] != 0xc3)
-        return false;
-    uintptr_t ret;
-    memcpy(&ret, (const void *)sp, sizeof ret);
-    return find(ret) == NULL;
+    uintptr_t ret = me_insn_wrapper_return(p, r->hi, sp);
+    return ret && find(ret) == NULL;
 }
 
 bool me_context_is_safe(const void *ucp, const siginfo_t *info)
 {
-#if defined(__x86_64__)
     const ucontext_t *uc = ucp;
     if (!uc)
         return true;
-    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    long ax = (long)uc->uc_mcontext.gregs[REG_RAX];
+    uintptr_t pc = me_uc_pc(uc);
+    long sysreg = me_uc_sysreg(uc);
     const struct range *r = find(pc);
     if (!r)
         return true;
     const unsigned char *p = (const unsigned char *)pc;
-    if (pc + 2 <= r->hi && p[0] == 0x0f && p[1] == 0x05)
-        return !under_libc_lock(ax); /* blocked and restarting, or about to enter */
-    if (pc >= r->lo + 2 && p[-2] == 0x0f && p[-1] == 0x05) {
-        if (ax == -EINTR)
+    if (pc + ME_SYSCALL_INSN_LEN <= r->hi && me_insn_is_syscall(p))
+        return !under_libc_lock(sysreg); /* blocked and restarting, or about to enter */
+    if (pc >= r->lo + ME_SYSCALL_INSN_LEN && me_insn_is_syscall(p - ME_SYSCALL_INSN_LEN)) {
+        if (sysreg == -EINTR)
             return true;
         /* which call just returned, when the wrapper says so */
-        if (pc >= r->lo + 7 && p[-7] == 0xb8 && p[-4] == 0 && p[-3] == 0 &&
-            waits_without_data(p[-6] | (p[-5] << 8)))
+        long nr = me_insn_syscall_nr_before(p, r->lo);
+        if (nr >= 0 && waits_without_data(nr))
             return true;
         if (info && info->si_pid == me_sys_getpid() &&
             (info->si_code == SI_USER || info->si_code == SI_TKILL || info->si_code == SI_QUEUE))
             return true; /* raise(), kill(getpid(), …): the thread signalled itself */
-        if (returns_to_unguarded_caller(p, r, (uintptr_t)uc->uc_mcontext.gregs[REG_RSP]))
+        if (returns_to_unguarded_caller(p, r, me_uc_sp(uc)))
             return true;
     }
     return false;
+}
 #else
+/* No port (arch/generic): the interrupted code cannot be read, and the
+ * exit runs at once (README, Architectures). */
+bool me_context_is_safe(const void *ucp, const siginfo_t *info)
+{
     (void)ucp;
     (void)info;
-    return true; /* other architectures: run at once (documented limit) */
-#endif
+    return true;
 }
+#endif

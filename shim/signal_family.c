@@ -7,7 +7,7 @@
  * SA_RESTART (unless siginterrupt) with the signal in its mask;
  * sysv_signal = SA_RESETHAND|SA_NODEFER; sigset/sigignore = 0. So all of
  * them agree with each other whether or not the signal is managed. */
-#include "internal.h"
+#include "signal_family.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -17,57 +17,18 @@
 #include <unistd.h>
 
 #include "../registry/sigchain.h"
+#include "export.h"
+#include "init.h"
+#include "kernel_disp.h"
+#include "component.h"
+#include "log.h"
+#include "process.h"
+#include "real.h"
+#include "running.h"
+#include "settings.h"
 
-void *me_restorer;
 static _Atomic uint64_t sigintr; /* siginterrupt(sig, 1), as glibc's _sigintr */
 static atomic_bool overflow_warned;
-
-/* Handlers this thread is executing, to tell a re-install from inside the
- * handler (SysV re-arm) from the save/restore idiom. Initial-exec TLS: no
- * allocation on first access, safe in a signal handler. */
-#define RUNNING_MAX 16
-static __thread struct {
-    int sig;
-    void *fn;
-    void *frame;
-} running[RUNNING_MAX] __attribute__((tls_model("initial-exec")));
-static __thread unsigned running_n __attribute__((tls_model("initial-exec")));
-
-/* Changes of managed dispositions made by this thread, so that the
- * dispatcher tells a handler taking its signal over from a change another
- * thread happened to make meanwhile. */
-static __thread unsigned long installs_here __attribute__((tls_model("initial-exec")));
-
-unsigned long me_installs_by_this_thread(void) { return installs_here; }
-
-void me_running_push(int sig, void *fn, void *frame)
-{
-    /* Entries deeper than this frame were left by a handler that longjmp'd. */
-    while (running_n > 0 && (uintptr_t)running[running_n - 1].frame < (uintptr_t)frame)
-        running_n--;
-    if (running_n < RUNNING_MAX) {
-        running[running_n].sig = sig;
-        running[running_n].fn = fn;
-        running[running_n].frame = frame;
-    }
-    running_n++;
-}
-
-void me_running_pop(void)
-{
-    if (running_n > 0)
-        running_n--;
-}
-
-bool me_handler_running(int sig, void *fn, uintptr_t mark)
-{
-    unsigned n = running_n < RUNNING_MAX ? running_n : RUNNING_MAX;
-    for (unsigned i = 0; i < n; i++)
-        if (running[i].sig == sig && running[i].fn == fn &&
-            !me_chain_mark_abandoned((uintptr_t)running[i].frame, mark))
-            return true;
-    return false;
-}
 
 static void from_act(int sig, const struct sigaction *act, const void *caller,
                      struct me_handler *h)
@@ -98,7 +59,7 @@ static void to_act(const struct me_handler *h, struct sigaction *old)
  * without the shim. */
 static bool chain_memory(int sig)
 {
-    if (me_chain_ready())
+    if (me_kernel_chains_ready())
         return true;
     me_set_managed(atomic_load(&me_managed) & ~ME_SIGBIT(sig));
     me_log("no memory for %S's handlers: left to libc, exit functions will not run on it", sig);
@@ -121,14 +82,14 @@ int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, co
      * parent's view. */
     if (me_in_vfork_child()) {
         me_chain_disposition(sig, &prev, NULL);
-        if (me_real.sigaction(sig, act, NULL) != 0)
+        if (me_real.sigaction_fn(sig, act, NULL) != 0)
             return -1;
         if (old)
             to_act(&prev, old);
         return 0;
     }
     if (!chain_memory(sig))
-        return me_real.sigaction(sig, act, old);
+        return me_real.sigaction_fn(sig, act, old);
     me_kernel_fork_check();
     struct me_handler nh;
     bool overflowed;
@@ -138,7 +99,7 @@ int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, co
         me_handler_running(sig, nh.fn, here) ? ME_INSTALL_INSIDE : ME_INSTALL_OUTSIDE,
         nh.owner, me_cfg.chain};
     me_chain_install(sig, &nh, &how, &prev, &overflowed);
-    installs_here++;
+    me_count_install();
     me_kernel_sync(sig);
     if (overflowed && !atomic_exchange(&overflow_warned, true))
         me_log("more than %d handlers for %S: the newest is overwritten", ME_CHAIN_CAP, sig);
@@ -157,7 +118,7 @@ ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 {
     me_ensure_init();
     if (!me_is_managed(sig))
-        return me_real.sigaction(sig, act, old);
+        return me_real.sigaction_fn(sig, act, old);
     return me_sigaction(sig, act, old, __builtin_return_address(0));
 }
 
@@ -171,7 +132,7 @@ static int any_sigaction(int sig, const struct sigaction *act, struct sigaction 
                          const void *caller)
 {
     if (!me_is_managed(sig))
-        return me_real.sigaction(sig, act, old);
+        return me_real.sigaction_fn(sig, act, old);
     return me_sigaction(sig, act, old, caller);
 }
 
@@ -267,7 +228,7 @@ ME_EXPORT int siginterrupt(int sig, int interrupt)
     if (!me_is_managed(sig) || vfork_child || !chain_memory(sig)) {
         /* glibc: read the disposition, toggle SA_RESTART, write it back */
         struct sigaction a;
-        if (me_real.sigaction(sig, NULL, &a) != 0)
+        if (me_real.sigaction_fn(sig, NULL, &a) != 0)
             return -1;
         if (!vfork_child) {
             if (interrupt)
@@ -279,7 +240,7 @@ ME_EXPORT int siginterrupt(int sig, int interrupt)
             a.sa_flags &= ~SA_RESTART;
         else
             a.sa_flags |= SA_RESTART;
-        return me_real.sigaction(sig, &a, NULL);
+        return me_real.sigaction_fn(sig, &a, NULL);
     }
     if (interrupt) {
         atomic_fetch_or(&sigintr, ME_SIGBIT(sig));
@@ -305,5 +266,5 @@ ME_EXPORT void abort(void)
         install_simple(SIGABRT, SIG_DFL, 0, false, NULL);
         raise(SIGABRT);
     }
-    me_real.abort();
+    me_real.abort_fn();
 }

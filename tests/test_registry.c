@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -278,6 +279,12 @@ END_TEST
 
 int main(void)
 {
+    /* what the shim maps and hands over before it manages a signal */
+    void *chains = mmap(NULL, me_chain_memory_size(), PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (chains == MAP_FAILED)
+        return 1;
+    me_chain_use_memory(chains);
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("registry");
     tcase_set_timeout(tc, 120);

@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 
-#include "../shim/internal.h"
+#include "../shim/safepoint.h"
 #include "harness.h"
 
 static int visit(struct dl_phdr_info *info, size_t size, void *arg)

@@ -6,7 +6,7 @@
 #include <link.h>
 #include <string.h>
 
-#include "../shim/internal.h"
+#include "../shim/real.h"
 #include "../shim/elf_symbols.h"
 #include "../shim/real_names.h"
 #include "harness.h"

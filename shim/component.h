@@ -1,0 +1,15 @@
+#ifndef ME_COMPONENT_H
+#define ME_COMPONENT_H
+
+#include <stdbool.h>
+
+/* Components (component.c). */
+struct me_handler;
+/* Sets h->comp: the loaded object whose code holds h->fn, or else the one
+ * whose code made the installing call. */
+void me_component_of(struct me_handler *h, const void *caller);
+/* False once the object holding h->fn has been unloaded (dlclose).
+ * Async-signal-safe. */
+bool me_component_loaded(const struct me_handler *h);
+
+#endif

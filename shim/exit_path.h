@@ -1,0 +1,25 @@
+#ifndef ME_EXIT_PATH_H
+#define ME_EXIT_PATH_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* The signal-initiated exit, and the one-owner rule for exits
+ * (exit_path.c). */
+
+/* Called by the dispatcher first: true when the signal was consumed by an
+ * exit already in progress (absorbed, deferred retry, or watchdog). */
+bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_disp);
+/* The program's disposition is SIG_DFL and the default action terminates. */
+void me_exit_from_signal(int sig, const siginfo_t *info, void *uc);
+/* exit() or a return from main: claims the exit for this thread, runs a
+ * pending signal exit here, or waits for ever while another thread owns
+ * it (glibc 2.36 cannot walk the exit list twice at once). Returns when
+ * the caller may go on with glibc's exit. */
+void me_exit_settle_normal(void);
+/* Registered first at init: runs last, flushes stdio and dies by the
+ * signal that started the exit. */
+void me_exit_final_hook(void *unused);
+bool me_exit_in_progress(void);
+
+#endif

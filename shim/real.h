@@ -1,0 +1,46 @@
+#ifndef ME_REAL_H
+#define ME_REAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct dl_find_object;
+
+/* The functions the shim wraps, as the program would reach them without
+ * it (real.c). Resolved at init: the exit path may need them in a signal
+ * handler. */
+struct me_real {
+    int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+    int (*cxa_atexit_fn)(void (*)(void *), void *, void *);
+    void (*cxa_finalize_fn)(void *);
+    void (*exit_fn)(int) __attribute__((noreturn));
+    void (*abort_fn)(void) __attribute__((noreturn));
+    int (*libc_start_main_fn)(int (*)(int, char **, char **), int, char **, void (*)(void),
+                              void (*)(void), void (*)(void), void *);
+    pid_t (*fork_fn)(void);
+    unsigned long (*getauxval_fn)(unsigned long);
+    void *(*malloc_fn)(size_t); /* the malloc the program uses, whoever defines it */
+    int (*find_object_fn)(void *, struct dl_find_object *); /* glibc 2.35+ */
+};
+extern struct me_real me_real;
+
+struct me_elf_object;
+/* Called for every loaded object in load order; *defines_malloc is set for
+ * the object that provides the program's malloc. */
+void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_malloc);
+bool me_real_all_found(void);
+/* dlsym for whatever the walk left unresolved. */
+void me_real_finish(void);
+/* Functions never needed in a handler, resolved on first use. */
+void *me_real_lazy(void **slot, const char *name);
+#define ME_REAL_LAZY(type, name)                                                               \
+    ({                                                                                         \
+        static void *slot_;                                                                    \
+        (type)(__atomic_load_n(&slot_, __ATOMIC_ACQUIRE) ? slot_ : me_real_lazy(&slot_, name)); \
+    })
+/* dlsym(RTLD_DEFAULT, name): an ordinary reference's binding */
+void *me_real_global(const char *name);
+
+#endif

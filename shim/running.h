@@ -1,0 +1,19 @@
+#ifndef ME_RUNNING_H
+#define ME_RUNNING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The handlers this thread is running (running.c): tells a re-install from
+ * inside a handler (SysV re-arm) from the save/restore idiom, and a handler
+ * taking its signal over from a change another thread made. */
+void me_running_push(int sig, void *fn, void *frame);
+void me_running_pop(void);
+/* fn is running for sig on this thread, in a frame above mark (a handler
+ * that jumped out is no longer running). */
+bool me_handler_running(int sig, void *fn, uintptr_t mark);
+/* Changes of managed dispositions made by this thread so far. */
+unsigned long me_installs_by_this_thread(void);
+void me_count_install(void);
+
+#endif

@@ -1,0 +1,14 @@
+#ifndef ME_SAFEPOINT_H
+#define ME_SAFEPOINT_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* Where a signal-initiated exit may run (safepoint.c). */
+struct dl_phdr_info;
+/* Called for every loaded object at init: guards the executable segments
+ * of libc, the dynamic linker etc., and of objects the caller names. */
+void me_safepoint_visit(const struct dl_phdr_info *info, bool guard);
+bool me_context_is_safe(const void *uc, const siginfo_t *info);
+
+#endif

@@ -1,0 +1,4 @@
+/* The configuration as read at init: one object every layer may read. */
+#include "settings.h"
+
+struct me_config me_cfg;
