@@ -7,12 +7,7 @@
 #define ME_RT_FIRST 34
 #define ME_DEFAULT_SIGNALS (ME_SIGBIT(SIGTERM) | ME_SIGBIT(SIGINT))
 
-/* The variables' names, read at every start (me_config_load), go in a
- * section of their own, which the shim's layout (shim/layout.ld) puts with
- * the start-up code: the parsers' strings and tables, here in .rodata, are
- * read only when a variable is set. */
-#define ME_VAR_NAME(id, text)                                                                  \
-    static const char id[] __attribute__((section(".rodata.me_config_names"))) = text
+#define ME_VAR_NAME(id, text) static const char id[] = text
 ME_VAR_NAME(var_signals, "MULTIEXIT_SIGNALS");
 ME_VAR_NAME(var_timeout, "MULTIEXIT_TIMEOUT");
 ME_VAR_NAME(var_verbose, "MULTIEXIT_VERBOSE");
@@ -284,12 +279,8 @@ bool me_parse_chain(const char *value, me_diag_fn diag, void *ctx)
 
 void me_config_defaults(struct me_config *cfg)
 {
-    cfg->signals = ME_DEFAULT_SIGNALS;
-    cfg->timeout_ms = ME_DEFAULT_TIMEOUT_MS;
-    cfg->verbose = false;
-    cfg->inherit = ME_INHERIT_PRIVATE;
-    cfg->child_ignore_int = false;
-    cfg->chain = true;
+    static const struct me_config defaults = ME_CONFIG_DEFAULTS;
+    *cfg = defaults;
 }
 
 void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, void *ctx)
@@ -359,20 +350,4 @@ void me_signal_name(int sig, char *buf, size_t n)
     }
     append(buf, n, pre, 9);
     off_digits(buf, n, off);
-}
-
-bool me_default_terminates(int sig)
-{
-    switch (sig) {
-    case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:  /* ignored by default */
-    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:  /* stop */
-        return false;
-    default:
-        return sig >= 1 && sig <= ME_MAXSIG;
-    }
-}
-
-bool me_default_stops(int sig)
-{
-    return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }

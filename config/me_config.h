@@ -4,6 +4,7 @@
 #ifndef ME_CONFIG_H
 #define ME_CONFIG_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,12 @@ typedef void (*me_diag_fn)(void *ctx, const char *line);
 /* Looks a variable up (secure_getenv in the shim, a table in tests). */
 typedef const char *(*me_getenv_fn)(const char *name);
 
+/* The defaults, as an initializer: a process whose environment sets no
+ * MULTIEXIT_ variable runs none of the parsers. */
+#define ME_CONFIG_DEFAULTS                                                                     \
+    {ME_SIGBIT(SIGTERM) | ME_SIGBIT(SIGINT), ME_DEFAULT_TIMEOUT_MS, false, ME_INHERIT_PRIVATE,   \
+     false, true}
+
 void me_config_defaults(struct me_config *cfg);
 void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, void *ctx);
 
@@ -52,8 +59,21 @@ bool me_parse_chain(const char *value, me_diag_fn diag, void *ctx);
 /* "TERM", "RTMIN+3"; writes at most n bytes including the NUL. */
 void me_signal_name(int sig, char *buf, size_t n);
 /* True when the default action of sig terminates the process. */
-bool me_default_terminates(int sig);
+static inline bool me_default_terminates(int sig)
+{
+    switch (sig) {
+    case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:  /* ignored by default */
+    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:  /* stop */
+        return false;
+    default:
+        return sig >= 1 && sig <= ME_MAXSIG;
+    }
+}
+
 /* True when the default action of sig stops the process (TSTP, TTIN, TTOU). */
-bool me_default_stops(int sig);
+static inline bool me_default_stops(int sig)
+{
+    return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
 
 #endif

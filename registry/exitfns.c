@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+/* Placement in the shim's split layout (shim/placement.h); the build
+ * defines the marks, elsewhere they mean nothing. */
+#ifndef ME_START
+#define ME_START
+#endif
+#ifndef ME_WARM
+#define ME_WARM
+#endif
+
 /* 24 bytes: a million registrations cost 24 MB beside glibc's own 32 MB.
  * meta packs the owner's identity (below 2^28) with three flags. */
 struct me_exit_rec {
@@ -44,7 +53,7 @@ static _Atomic me_proc_id lock; /* the holder's process, 0 = free */
  * is one 2 MiB transparent huge page where the kernel allows them: one
  * fault instead of 512, and faults were most of what a million
  * registrations cost. Chunks are never freed. */
-static struct chunk *chunk_alloc(size_t *cap)
+ME_WARM static struct chunk *chunk_alloc(size_t *cap)
 {
     if (*cap == MAX_CAP) {
         void *p = mmap(NULL, 2 * HUGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -70,7 +79,7 @@ static struct chunk *chunk_alloc(size_t *cap)
  * here will release it; the half-made record was not published yet. A
  * vfork child shares the lock with its parent's running threads: it never
  * takes it over, nor is it taken from one. */
-static void lock_acquire(me_proc_id self)
+ME_WARM static void lock_acquire(me_proc_id self)
 {
     for (;;) {
         me_proc_id held = 0;
@@ -85,9 +94,9 @@ static void lock_acquire(me_proc_id self)
     }
 }
 
-static void lock_release(void) { atomic_store_explicit(&lock, 0, memory_order_release); }
+ME_WARM static void lock_release(void) { atomic_store_explicit(&lock, 0, memory_order_release); }
 
-struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg,
+ME_WARM struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg,
                                    me_proc_id owner, bool shared)
 {
     struct me_exit_rec *r = NULL;
@@ -124,7 +133,7 @@ static unsigned long claimed; /* for MULTIEXIT_VERBOSE; one thread walks the lis
 
 unsigned long me_exitfns_ran(void) { return claimed; }
 
-bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self)
+ME_WARM bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self)
 {
     uint32_t meta = atomic_load_explicit(&r->meta, memory_order_acquire);
     if (meta & META_REMOVED)
@@ -142,8 +151,8 @@ bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self)
     return true;
 }
 
-void *me_exitfns_fn(const struct me_exit_rec *r) { return r->fn; }
-void *me_exitfns_arg(const struct me_exit_rec *r) { return r->arg; }
+ME_WARM void *me_exitfns_fn(const struct me_exit_rec *r) { return r->fn; }
+ME_WARM void *me_exitfns_arg(const struct me_exit_rec *r) { return r->arg; }
 
 static size_t remove_where(uintptr_t lo, uintptr_t hi, bool by_fn, me_proc_id self)
 {

@@ -6,6 +6,15 @@
 #include <stdatomic.h>
 #include <string.h>
 
+/* Placement in the shim's split layout (shim/placement.h); the build
+ * defines the marks, elsewhere they mean nothing. */
+#ifndef ME_START
+#define ME_START
+#endif
+#ifndef ME_WARM
+#define ME_WARM
+#endif
+
 #define POOL 8 /* snapshots per signal: one current, the rest for writers and pinned readers */
 
 struct snap {
@@ -32,7 +41,7 @@ struct cold {
 static struct cold *_Atomic cold;
 
 /* Handed over by the caller before anything is managed (see sigchain.h). */
-static struct cold *cold_state(void) { return atomic_load_explicit(&cold, memory_order_acquire); }
+ME_START static struct cold *cold_state(void) { return atomic_load_explicit(&cold, memory_order_acquire); }
 
 size_t me_chain_memory_size(void) { return sizeof(struct cold); }
 
@@ -75,7 +84,7 @@ bool me_chain_mark_abandoned(uintptr_t rec, uintptr_t mark)
     return rec <= mark;
 }
 
-static void release_record(unsigned i)
+ME_START static void release_record(unsigned i)
 {
     if (i >= INFLIGHT_MAX)
         return;
@@ -86,7 +95,7 @@ static void release_record(unsigned i)
     inflight[i].pinned = inflight[i].building = NULL;
 }
 
-static void reclaim_abandoned(uintptr_t mark)
+ME_START static void reclaim_abandoned(uintptr_t mark)
 {
     while (n_inflight > 0) {
         unsigned top = n_inflight - 1;
@@ -97,7 +106,7 @@ static void reclaim_abandoned(uintptr_t mark)
     }
 }
 
-static struct inflight *inflight_push(uintptr_t mark)
+ME_START static struct inflight *inflight_push(uintptr_t mark)
 {
     reclaim_abandoned(mark);
     unsigned i = n_inflight++;
@@ -108,18 +117,18 @@ static struct inflight *inflight_push(uintptr_t mark)
     return &inflight[i];
 }
 
-static void inflight_pop(void)
+ME_START static void inflight_pop(void)
 {
     if (n_inflight > 0)
         n_inflight--;
 }
 
-static struct slot *slot_of(int sig)
+ME_START static struct slot *slot_of(int sig)
 {
     return sig < ME_HOT_SIGS ? &slots_lo[sig] : &cold_state()->slots_hi[sig - ME_HOT_SIGS];
 }
 
-static struct snap *pin_current(struct slot *s)
+ME_START static struct snap *pin_current(struct slot *s)
 {
     for (;;) {
         struct snap *p = atomic_load(&s->cur);
@@ -132,7 +141,7 @@ static struct snap *pin_current(struct slot *s)
     }
 }
 
-static void unpin(struct snap *p)
+ME_START static void unpin(struct snap *p)
 {
     if (p)
         atomic_fetch_sub(&p->readers, 1);
@@ -148,7 +157,7 @@ static void copy_view(struct me_chain_view *dst, const struct me_chain_view *src
     memmove(dst->h, src->h, src->n * sizeof src->h[0]);
 }
 
-void me_chain_set_initial(int sig, const struct me_handler *disp)
+ME_START void me_chain_set_initial(int sig, const struct me_handler *disp)
 {
     struct slot *s = slot_of(sig);
     /* A handler already in the kernel (installed by a raw syscall, or kept
@@ -222,13 +231,13 @@ void *me_chain_disp_fn(int sig)
 /* Snapshots are recycled, so a pointer alone could come back; with the
  * generation it was published with it does not (racy reads of a snapshot
  * being rebuilt only ever make the value differ). */
-uint64_t me_chain_changes(int sig)
+ME_START uint64_t me_chain_changes(int sig)
 {
     struct snap *p = atomic_load(&slot_of(sig)->cur);
     return p ? (uintptr_t)p ^ (p->v.gen << 16) : 0;
 }
 
-void me_chain_pin(int sig, uintptr_t mark, struct me_chain_pin *pin)
+ME_START void me_chain_pin(int sig, uintptr_t mark, struct me_chain_pin *pin)
 {
     struct slot *s = slot_of(sig);
     struct inflight *f = inflight_push(mark);
@@ -248,7 +257,7 @@ void me_chain_pin(int sig, uintptr_t mark, struct me_chain_pin *pin)
     pin->disp = &s->initial;
 }
 
-void me_chain_unpin(struct me_chain_pin *pin)
+ME_START void me_chain_unpin(struct me_chain_pin *pin)
 {
     struct inflight *f = pin->snap_;
     if (!f) {

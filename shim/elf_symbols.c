@@ -3,20 +3,21 @@
  * chain[]); the acceptance rules are those of glibc's check_match for a
  * dlsym (not dlvsym) lookup. */
 #include "elf_symbols.h"
+#include "placement.h"
 
 #include <stddef.h>
 
 /* A pointer from the dynamic section. glibc relocates these in place where
  * it may write the dynamic section; the vDSO's (read-only) stay link-time
  * addresses. Either way the result must lie inside the object. */
-static const void *dyn_ptr(const struct me_elf_object *o, ElfW(Addr) v)
+ME_START static const void *dyn_ptr(const struct me_elf_object *o, ElfW(Addr) v)
 {
     if (v < o->lo || v >= o->hi)
         v += o->base;
     return v >= o->lo && v < o->hi ? (const void *)v : NULL;
 }
 
-static const void *dyn_lookup(const struct me_elf_object *o, ElfW(Sxword) tag)
+ME_START static const void *dyn_lookup(const struct me_elf_object *o, ElfW(Sxword) tag)
 {
     for (const ElfW(Dyn) *d = o->dynamic; d->d_tag != DT_NULL; d++)
         if (d->d_tag == tag)
@@ -24,7 +25,7 @@ static const void *dyn_lookup(const struct me_elf_object *o, ElfW(Sxword) tag)
     return NULL;
 }
 
-bool me_elf_open(struct me_elf_object *o, const struct dl_phdr_info *info)
+ME_START bool me_elf_open(struct me_elf_object *o, const struct dl_phdr_info *info)
 {
     *o = (struct me_elf_object){.base = info->dlpi_addr, .lo = UINTPTR_MAX};
     for (int i = 0; i < info->dlpi_phnum; i++) {
@@ -56,7 +57,7 @@ bool me_elf_open(struct me_elf_object *o, const struct dl_phdr_info *info)
     return false;
 }
 
-uint32_t me_elf_hash(const char *name)
+ME_START uint32_t me_elf_hash(const char *name)
 {
     uint32_t h = 5381;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
@@ -68,7 +69,7 @@ uint32_t me_elf_hash(const char *name)
  * a time, over the length of the wanted name and its NUL. The strings
  * compared have equal hashes, so they are nearly always equal, and then
  * nothing past the table's string is read. */
-static bool same(const char *want, size_t len, const char *have)
+ME_START static bool same(const char *want, size_t len, const char *have)
 {
     size_t i = 0;
     for (; i + 8 <= len + 1; i += 8) {
@@ -84,7 +85,7 @@ static bool same(const char *want, size_t len, const char *have)
     return true;
 }
 
-static bool acceptable(struct me_elf_object *o, uint32_t idx)
+ME_START static bool acceptable(struct me_elf_object *o, uint32_t idx)
 {
     const ElfW(Sym) *s = &o->symtab[idx];
     unsigned type = ELF64_ST_TYPE(s->st_info), bind = ELF64_ST_BIND(s->st_info);
@@ -103,7 +104,7 @@ static bool acceptable(struct me_elf_object *o, uint32_t idx)
     return !o->versym || (o->versym[idx] & 0x7fff) < 2 || !(o->versym[idx] & 0x8000);
 }
 
-enum me_elf_found me_elf_find(struct me_elf_object *o, const char *name, size_t len,
+ME_START enum me_elf_found me_elf_find(struct me_elf_object *o, const char *name, size_t len,
                               uint32_t hash, void **addr)
 {
     const uint32_t *h = o->gnu_hash;

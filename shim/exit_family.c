@@ -17,8 +17,9 @@
 #include "process.h"
 #include "real.h"
 #include "settings.h"
+#include "placement.h"
 
-static void tramp_cxa(void *p)
+ME_WARM static void tramp_cxa(void *p)
 {
     struct me_exit_rec *r = p;
     if (me_exitfns_claim(r, me_self_id())) {
@@ -26,7 +27,7 @@ static void tramp_cxa(void *p)
     }
 }
 
-static void tramp_on_exit(int status, void *p)
+ME_WARM static void tramp_on_exit(int status, void *p)
 {
     struct me_exit_rec *r = p;
     if (me_exitfns_claim(r, me_self_id())) {
@@ -34,7 +35,7 @@ static void tramp_on_exit(int status, void *p)
     }
 }
 
-int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
+ME_WARM int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
 {
     struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, me_self_id(), shared);
     if (kind == ME_EXIT_ON_EXIT) {
@@ -49,13 +50,13 @@ int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
     return me_real.cxa_atexit_fn(tramp_cxa, r, dso);
 }
 
-ME_EXPORT int __cxa_atexit(void (*fn)(void *), void *arg, void *dso)
+ME_START ME_EXPORT int __cxa_atexit(void (*fn)(void *), void *arg, void *dso)
 {
     me_ensure_init();
     return me_register(ME_EXIT_CXA, (void *)fn, arg, dso, me_cfg.inherit == ME_INHERIT_SHARED);
 }
 
-ME_EXPORT int on_exit(void (*fn)(int, void *), void *arg)
+ME_WARM ME_EXPORT int on_exit(void (*fn)(int, void *), void *arg)
 {
     me_ensure_init();
     return me_register(ME_EXIT_ON_EXIT, (void *)fn, arg, NULL,
@@ -97,7 +98,7 @@ static void me_forget_library_of(void *dso)
         me_exitfns_remove_range((const void *)a.lo, (const void *)a.hi);
 }
 
-ME_EXPORT void __cxa_finalize(void *dso)
+ME_START ME_EXPORT void __cxa_finalize(void *dso)
 {
     me_ensure_init();
     me_real.cxa_finalize_fn(dso);
@@ -108,7 +109,7 @@ ME_EXPORT void __cxa_finalize(void *dso)
         me_forget_library_of(dso);
 }
 
-ME_EXPORT void exit(int status)
+ME_START ME_EXPORT void exit(int status)
 {
     me_ensure_init();
     if (me_in_vfork_child())
@@ -121,14 +122,14 @@ ME_EXPORT void exit(int status)
  * wrap main so that its return claims the exit first. */
 static int (*program_main)(int, char **, char **);
 
-static int main_wrapper(int argc, char **argv, char **envp)
+ME_START static int main_wrapper(int argc, char **argv, char **envp)
 {
     int status = program_main(argc, argv, envp);
     me_exit_settle_normal();
     return status;
 }
 
-ME_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+ME_START ME_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
                                 void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
                                 void *stack_end)
 {

@@ -38,6 +38,7 @@
 #include "real.h"
 #include "safepoint.h"
 #include "settings.h"
+#include "placement.h"
 
 enum { ST_NONE = 0, ST_NORMAL = 1, ST_SIG_DEFERRED = 2, ST_SIG_RUNNING = 3 };
 
@@ -48,19 +49,19 @@ static _Atomic pid_t ex_owner_tid;
  * decides then), the signal, the state. A forked child, which copies the
  * word, has another pid; one that later gets the owner's pid by reuse has
  * another identity. */
-static uint64_t mk(pid_t pid, int sig, int st)
+ME_START static uint64_t mk(pid_t pid, int sig, int st)
 {
     return ((uint64_t)(uint32_t)pid << 38) | ((uint64_t)me_drawn_id() << 10) |
            ((uint64_t)(unsigned)sig << 2) | (unsigned)st;
 }
-static int st_of(uint64_t w, pid_t self)
+ME_START static int st_of(uint64_t w, pid_t self)
 {
     if ((pid_t)(w >> 38) != self)
         return ST_NONE;
     uint32_t id = (uint32_t)(w >> 10) & 0x0fffffffu;
     return id && id != me_self_id() ? ST_NONE : (int)(w & 3);
 }
-static int sig_of(uint64_t w) { return (int)((w >> 2) & 0xff); }
+ME_START static int sig_of(uint64_t w) { return (int)((w >> 2) & 0xff); }
 
 /* ---- raw POSIX timers: invisible to the program, no allocation ---- */
 
@@ -276,7 +277,7 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
 
 enum claim { CLAIM_PROCEED, CLAIM_TAKE_SIGNAL, CLAIM_WAIT };
 
-static enum claim claim_normal(int *sig)
+ME_START static enum claim claim_normal(int *sig)
 {
     pid_t self = me_pid();
     pid_t tid = me_sys_gettid();
@@ -305,7 +306,7 @@ static enum claim claim_normal(int *sig)
     }
 }
 
-void me_exit_settle_normal(void)
+ME_START void me_exit_settle_normal(void)
 {
     int sig = 0;
     switch (claim_normal(&sig)) {
@@ -318,9 +319,9 @@ void me_exit_settle_normal(void)
     }
 }
 
-bool me_exit_in_progress(void) { return st_of(atomic_load(&ex_word), me_pid()) != ST_NONE; }
+ME_START bool me_exit_in_progress(void) { return st_of(atomic_load(&ex_word), me_pid()) != ST_NONE; }
 
-void me_exit_final_hook(void *unused)
+ME_START void me_exit_final_hook(void *unused)
 {
     (void)unused;
     uint64_t w = atomic_load(&ex_word);

@@ -32,8 +32,9 @@
 #include "real.h"
 #include "settings.h"
 #include "signal_family.h"
+#include "placement.h"
 
-static pid_t __attribute__((noinline)) fork_then_hook_child(void)
+ME_WARM static pid_t __attribute__((noinline)) fork_then_hook_child(void)
 {
     pid_t p = me_real.fork_fn();
     if (p == 0)
@@ -41,7 +42,7 @@ static pid_t __attribute__((noinline)) fork_then_hook_child(void)
     return p;
 }
 
-ME_EXPORT pid_t fork(void)
+ME_WARM ME_EXPORT pid_t fork(void)
 {
     me_ensure_init();
 #if ME_ARCH_VFORK_STUB
@@ -55,7 +56,7 @@ ME_EXPORT pid_t fork(void)
 
 ME_EXPORT pid_t __fork(void) __THROW __attribute__((alias("fork")));
 
-ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *termp,
+ME_WARM ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *termp,
                       const struct winsize *winp)
 {
     me_ensure_init();
@@ -66,7 +67,7 @@ ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *termp,
     return p;
 }
 
-ME_EXPORT int daemon(int nochdir, int noclose)
+ME_WARM ME_EXPORT int daemon(int nochdir, int noclose)
 {
     me_ensure_init();
     uint32_t parent = me_self_id();
@@ -82,7 +83,7 @@ ME_EXPORT int daemon(int nochdir, int noclose)
 /* The preparation of vfork (the stub is arch/<arch>/vfork.S): returns the
  * real vfork, which the stub jumps to. */
 void *me_vfork_prepare(void);
-void *me_vfork_prepare(void)
+ME_WARM void *me_vfork_prepare(void)
 {
     me_ensure_init();
     me_pid_cache_fill();
@@ -91,7 +92,7 @@ void *me_vfork_prepare(void)
 }
 
 
-void me_fork_child(void)
+ME_WARM void me_fork_child(void)
 {
     /* Refill the wiped cache now, before a vfork could share it. Written
      * without reading it first: a read would map the zero page, and the

@@ -18,6 +18,7 @@
 #include "settings.h"
 #include "split_layout.h"
 #include "sys.h"
+#include "placement.h"
 
 _Atomic int me_init_state;
 static _Atomic pid_t init_tid;
@@ -27,14 +28,14 @@ static _Atomic pid_t init_tid;
  * loaded at start-up; "after self" is what RTLD_NEXT searches. */
 extern const char __ehdr_start[]; /* this library's ELF header, at its load bias */
 
-static int visit_object(struct dl_phdr_info *info, size_t size, void *arg)
+ME_START static int visit_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     bool *after_self = arg, defines_malloc = false;
     struct me_elf_object o;
     (void)size;
     bool self = info->dlpi_addr == (uintptr_t)__ehdr_start;
-    const char *n = info->dlpi_name ? info->dlpi_name : "";
-    bool vdso = n[0] == 'l' && n[1] == 'i' && n[2] == 'n' && n[3] == 'u' && n[4] == 'x' &&
+    const char *n = info->dlpi_name;
+    bool vdso = n && n[0] == 'l' && n[1] == 'i' && n[2] == 'n' && n[3] == 'u' && n[4] == 'x' &&
                 n[5] == '-'; /* linux-vdso.so.1, linux-gate.so.1: nothing to find or guard */
     if (vdso)
         return 0;
@@ -56,17 +57,18 @@ static int me_nvars;
  * library's constructor made us initialise before ours ran. */
 static char **ctor_envp;
 
-static void collect_vars(void)
+ME_START static void collect_vars(void)
 {
     char **env = ctor_envp;
     if (!env) {
-        char ***environ_p = me_real_global("environ");
+        ME_START_DATA static const char environ_name[] = "environ";
+        char ***environ_p = me_real_global(environ_name);
         env = environ_p ? *environ_p : NULL;
     }
     /* AT_SECURE: setuid/setgid/capabilities; such a program gets the defaults */
     if (!env || (me_real.getauxval_fn && me_real.getauxval_fn(AT_SECURE)))
         return;
-    static const char prefix[] = "MULTIEXIT_";
+    ME_START_DATA static const char prefix[] = "MULTIEXIT_";
     for (; *env && me_nvars < ME_MAX_VARS; env++) {
         size_t i = 0;
         while (i < sizeof prefix - 1 && (*env)[i] == prefix[i])
@@ -76,7 +78,7 @@ static void collect_vars(void)
     }
 }
 
-static const char *var(const char *name)
+ME_START static const char *var(const char *name)
 {
     for (int k = 0; k < me_nvars; k++) {
         const char *a = me_vars[k], *b = name;
@@ -88,7 +90,7 @@ static const char *var(const char *name)
     return NULL;
 }
 
-static void do_init(void)
+ME_START static void do_init(void)
 {
     bool after_self = false;
     me_split_layout();
@@ -97,7 +99,8 @@ static void do_init(void)
     if (!ME_ARCH_VFORK_STUB)
         me_pid_cache_fill(); /* before a vfork child could share and fill it */
     collect_vars();
-    me_config_load(&me_cfg, var, me_diag_stderr, NULL);
+    if (me_nvars > 0) /* else me_cfg holds the defaults already */
+        me_config_load(&me_cfg, var, me_diag_stderr, NULL);
     /* Registered before anything else can be: runs after every other exit
      * function and destructor, just before glibc's own stdio flush. */
     me_real.cxa_atexit_fn(me_exit_final_hook, NULL, NULL);
@@ -108,7 +111,7 @@ static void do_init(void)
             atomic_fetch_and(&me_managed, ~(m & -m));
 }
 
-void me_init_slow(void)
+ME_START void me_init_slow(void)
 {
     int expect = 0;
     if (atomic_compare_exchange_strong(&me_init_state, &expect, 1)) {
@@ -124,7 +127,7 @@ void me_init_slow(void)
 }
 
 /* glibc calls ELF constructors with (argc, argv, envp). */
-__attribute__((constructor)) static void me_constructor(int argc, char **argv, char **envp)
+ME_START __attribute__((constructor)) static void me_constructor(int argc, char **argv, char **envp)
 {
     (void)argc;
     (void)argv;

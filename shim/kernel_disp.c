@@ -19,12 +19,13 @@
 #include "process.h"
 #include "real.h"
 #include "sys.h"
+#include "placement.h"
 
 _Atomic me_sigmask me_managed;
 static void (*dispatcher)(int, siginfo_t *, void *);
 static void *restorer_seen; /* glibc's sa_restorer, as the kernel reports it */
 
-void me_kernel_use_dispatcher(void (*dispatch)(int, siginfo_t *, void *)) { dispatcher = dispatch; }
+ME_START void me_kernel_use_dispatcher(void (*dispatch)(int, siginfo_t *, void *)) { dispatcher = dispatch; }
 
 /* The chains' large state (registry/sigchain.h), mapped the first time a
  * signal is managed or a chain changes; false if the kernel refuses. */
@@ -58,7 +59,7 @@ static struct kstate (*_Atomic kst_hi)[ME_CHAIN_NSIG - ME_HOT_SIGS];
 
 /* NULL only for a signal from ME_HOT_SIGS up before any of them was
  * managed (me_kernel_ready) */
-static struct kstate *ks(int sig)
+ME_START static struct kstate *ks(int sig)
 {
     if (sig < ME_HOT_SIGS)
         return &kst_lo[sig];
@@ -68,7 +69,7 @@ static struct kstate *ks(int sig)
 
 /* The memory a signal needs before it can be managed; false if the kernel
  * refuses it (the signal is then left to libc). */
-static bool me_kernel_ready(int sig)
+ME_START static bool me_kernel_ready(int sig)
 {
     return sig < ME_HOT_SIGS ||
            (me_kernel_chains_ready() && me_map_once((void *_Atomic *)&kst_hi, sizeof *kst_hi, 0));
@@ -81,7 +82,7 @@ static __thread char thread_token __attribute__((tls_model("initial-exec")));
 #define PASS_FLAGS (SA_RESTART | SA_NODEFER | SA_ONSTACK | CHLD_FLAGS)
 
 /* Read in place (no copy of the chain: this runs in the dispatcher). */
-static void desired(int sig, struct kkey *k)
+ME_START static void desired(int sig, struct kkey *k)
 {
     struct me_chain_pin p;
     me_chain_pin(sig, (uintptr_t)__builtin_frame_address(0), &p);
@@ -104,7 +105,7 @@ static void desired(int sig, struct kkey *k)
     me_chain_unpin(&p);
 }
 
-static void apply(int sig, const struct kkey *k)
+ME_START static void apply(int sig, const struct kkey *k)
 {
     struct sigaction ka;
     memset(&ka, 0, sizeof ka);
@@ -134,7 +135,7 @@ uint64_t me_kernel_mask(int sig, bool *nodefer)
 /* True when this thread may apply now. Whoever else holds it (another
  * thread, or the code this handler interrupted) re-checks the generation
  * after releasing it; a holder that a handler jumped out of is taken over. */
-static bool sync_acquire(int sig, uintptr_t here)
+ME_START static bool sync_acquire(int sig, uintptr_t here)
 {
     uintptr_t self = (uintptr_t)&thread_token, seen = 0;
     struct kstate *k = ks(sig);
@@ -148,12 +149,12 @@ static bool sync_acquire(int sig, uintptr_t here)
     return true;
 }
 
-static bool same_key(const struct kkey *a, const struct kkey *b)
+ME_START static bool same_key(const struct kkey *a, const struct kkey *b)
 {
     return a->kind == b->kind && a->flags == b->flags && a->mask == b->mask;
 }
 
-void me_kernel_sync(int sig)
+ME_START void me_kernel_sync(int sig)
 {
     uintptr_t here = (uintptr_t)__builtin_frame_address(0); /* compared as a number */
     struct kstate *st = ks(sig);
@@ -238,7 +239,7 @@ void me_kernel_fork_check(void)
 
 /* The kernel's disposition. A raw query where arch.h knows the kernel's
  * struct: this runs for each managed signal at every start. */
-static int query(int sig, struct me_handler *h, void **restorer)
+ME_START static int query(int sig, struct me_handler *h, void **restorer)
 {
 #ifdef ME_ARCH_KSIGACTION
     struct me_ksigaction k = {0}; /* filled by the kernel (the analyser cannot see that) */
@@ -260,7 +261,7 @@ static int query(int sig, struct me_handler *h, void **restorer)
     return 0;
 }
 
-bool me_kernel_take_over(int sig)
+ME_START bool me_kernel_take_over(int sig)
 {
     struct me_handler init;
     void *restorer;
@@ -270,10 +271,14 @@ bool me_kernel_take_over(int sig)
         restorer_seen = restorer;
     if (atomic_load(&chains_pid) == 0)
         atomic_store(&chains_pid, me_pid());
-    init.owner = me_self_id();
+    init.owner = 0;
     init.comp = 0;
-    if (init.fn != (void *)SIG_DFL && init.fn != (void *)SIG_IGN)
+    if (init.fn != (void *)SIG_DFL && init.fn != (void *)SIG_IGN) {
+        /* a handler already in the kernel: this process's own (the identity
+         * is drawn only then: it costs a page) */
+        init.owner = me_self_id();
         me_component_of(&init, NULL);
+    }
     me_chain_set_initial(sig, &init);
     ks(sig)->valid = false;
     me_kernel_sync(sig);

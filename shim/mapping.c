@@ -7,8 +7,9 @@
 #include <sys/mman.h>
 
 #include "sys.h"
+#include "placement.h"
 
-void *me_map_once(void *_Atomic *where, size_t size, int advice)
+ME_WARM void *me_map_once(void *_Atomic *where, size_t size, int advice)
 {
     void *have = atomic_load_explicit(where, memory_order_acquire);
     if (have)

@@ -9,6 +9,7 @@
 #include "../registry/exitfns.h"
 #include "mapping.h"
 #include "sys.h"
+#include "placement.h"
 
 volatile pid_t *_Atomic me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
 
@@ -25,7 +26,7 @@ volatile pid_t *_Atomic me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
 
 /* Maps the cache page; false on a kernel without MADV_WIPEONFORK (< 4.14)
  * or short of memory, which then always asks. Async-signal-safe. */
-static bool make_pid_cache(void)
+ME_WARM static bool make_pid_cache(void)
 {
     static _Atomic bool unsupported;
     if (atomic_load_explicit(&unsupported, memory_order_relaxed))
@@ -36,7 +37,7 @@ static bool make_pid_cache(void)
     return false;
 }
 
-pid_t me_pid_slow(void)
+ME_START pid_t me_pid_slow(void)
 {
     static _Atomic unsigned lookups;
     pid_t p = me_sys_getpid();
@@ -51,7 +52,7 @@ pid_t me_pid_slow(void)
 
 /* For the vfork wrapper: the cache must exist and hold our pid before a
  * child shares it. */
-void me_pid_cache_fill(void)
+ME_WARM void me_pid_cache_fill(void)
 {
     make_pid_cache(); /* returns at once if the page is there */
     me_pid();
@@ -67,7 +68,7 @@ _Atomic bool me_vforked = !ME_ARCH_VFORK_STUB; /* not wrapped: always ask */
 static _Atomic uint32_t ids_drawn;
 #define ME_ID_OF_PID 0x08000000u
 
-uint32_t me_self_id_slow(void)
+ME_WARM uint32_t me_self_id_slow(void)
 {
     pid_t p = me_sys_getpid();
     volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
@@ -86,7 +87,7 @@ uint32_t me_self_id_slow(void)
     return mine;
 }
 
-bool me_in_vfork_child(void)
+ME_WARM bool me_in_vfork_child(void)
 {
     if (!atomic_load_explicit(&me_vforked, memory_order_relaxed))
         return false;
@@ -97,7 +98,7 @@ bool me_in_vfork_child(void)
     return c && *c != 0 && *c != me_sys_getpid();
 }
 
-uint32_t me_drawn_id(void)
+ME_START uint32_t me_drawn_id(void)
 {
     volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_relaxed);
     return c ? ((volatile uint32_t *)c)[1] : 0;

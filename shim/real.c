@@ -34,14 +34,15 @@ __asm__(".symver me_dlsym, " ME_DLSYM_VERSION);
 #endif
 
 #include "real_names.h"
+#include "placement.h"
 
-static void **slot(const struct me_want *w) { return (void **)((char *)&me_real + w->offset); }
+ME_START static void **slot(const struct me_want *w) { return (void **)((char *)&me_real + w->offset); }
 static bool settled[ME_NWANTS]; /* the first definition was seen (maybe an IFUNC) */
 static size_t nsettled;
 
-bool me_real_all_found(void) { return nsettled == ME_NWANTS; }
+ME_START bool me_real_all_found(void) { return nsettled == ME_NWANTS; }
 
-void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_malloc)
+ME_START void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_malloc)
 {
     for (size_t i = 0; i < ME_NWANTS; i++) {
         const struct me_want *w = &me_real_wants[i];
@@ -60,7 +61,7 @@ void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_mallo
     }
 }
 
-void me_real_finish(void)
+ME_START void me_real_finish(void)
 {
     for (size_t i = 0; i < ME_NWANTS; i++)
         if (!*slot(&me_real_wants[i]))
@@ -69,11 +70,11 @@ void me_real_finish(void)
                       me_real_wants[i].name);
 }
 
-void *me_real_lazy(void **slot, const char *name)
+ME_START void *me_real_lazy(void **slot, const char *name)
 {
     void *fn = me_dlsym(RTLD_NEXT, name);
     __atomic_store_n(slot, fn, __ATOMIC_RELEASE);
     return fn;
 }
 
-void *me_real_global(const char *name) { return me_dlsym(RTLD_DEFAULT, name); }
+ME_START void *me_real_global(const char *name) { return me_dlsym(RTLD_DEFAULT, name); }

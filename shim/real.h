@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "placement.h"
+
 struct dl_find_object;
 
 /* The functions the shim wraps, as the program would reach them without
@@ -35,10 +37,12 @@ bool me_real_all_found(void);
 void me_real_finish(void);
 /* Functions never needed in a handler, resolved on first use. */
 void *me_real_lazy(void **slot, const char *name);
+/* (Used in ME_WARM code: the name is kept with it.) */
 #define ME_REAL_LAZY(type, name)                                                               \
     ({                                                                                         \
         static void *slot_;                                                                    \
-        (type)(__atomic_load_n(&slot_, __ATOMIC_ACQUIRE) ? slot_ : me_real_lazy(&slot_, name)); \
+        ME_WARM_DATA static const char name_[] = name;                                         \
+        (type)(__atomic_load_n(&slot_, __ATOMIC_ACQUIRE) ? slot_ : me_real_lazy(&slot_, name_)); \
     })
 /* dlsym(RTLD_DEFAULT, name): an ordinary reference's binding */
 void *me_real_global(const char *name);

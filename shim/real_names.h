@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "placement.h"
+
 /* NEXT: as dlsym(RTLD_NEXT): the first definition after this library.
  * GLOBAL: as an ordinary reference: the first definition in load order. */
 enum me_scope { ME_NEXT, ME_GLOBAL };
@@ -21,7 +23,7 @@ struct me_want {
 
 #define ME_WANT(name, hash, scope, field)                                                      \
     {name, sizeof name - 1, hash, scope, offsetof(struct me_real, field)}
-static const struct me_want me_real_wants[] = {
+ME_START_DATA static const struct me_want me_real_wants[] = {
     ME_WANT("sigaction", 0x0f375846u, ME_NEXT, sigaction_fn),
     ME_WANT("__cxa_atexit", 0x2b43e9edu, ME_NEXT, cxa_atexit_fn),
     ME_WANT("__cxa_finalize", 0x6dce65d0u, ME_NEXT, cxa_finalize_fn),

@@ -21,6 +21,7 @@
  * Otherwise the exit path is deferred and retried (exit_path.c). */
 #include "safepoint.h"
 #include "sys.h"
+#include "placement.h"
 
 #include <errno.h>
 #include <link.h>
@@ -34,13 +35,13 @@ struct range {
     uintptr_t lo, hi;
 };
 
-#define MAX_RANGES 24
+#define MAX_RANGES 16 /* a few objects, one or two executable segments each */
 static struct range guarded[MAX_RANGES];
 static int nguarded;
 
 /* libc, the dynamic linker, libstdc++, libgcc_s (and the old libpthread and
  * libdl). Cheap: this runs at every process start. */
-static bool guarded_name(const char *path)
+ME_START static bool guarded_name(const char *path)
 {
     const char *base = path;
     for (const char *p = path; *p; p++)
@@ -53,7 +54,7 @@ static bool guarded_name(const char *path)
     if (base[1] != 'i' || base[2] != 'b')
         return false;
     base += 3;
-    static const char names[][11] = {"c.so", "stdc++.so", "gcc_s.so", "pthread.so", "dl.so"};
+    ME_START_DATA static const char names[][11] = {"c.so", "stdc++.so", "gcc_s.so", "pthread.so", "dl.so"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *a = base, *b = names[i];
         while (*b && *a == *b)
@@ -64,9 +65,9 @@ static bool guarded_name(const char *path)
     return false;
 }
 
-void me_safepoint_visit(const struct dl_phdr_info *info, bool guard)
+ME_START void me_safepoint_visit(const struct dl_phdr_info *info, bool guard)
 {
-    if (!guard && !guarded_name(info->dlpi_name ? info->dlpi_name : ""))
+    if (!guard && (!info->dlpi_name || !guarded_name(info->dlpi_name)))
         return;
     for (int i = 0; i < info->dlpi_phnum && nguarded < MAX_RANGES; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];

@@ -26,6 +26,7 @@
 #include "real.h"
 #include "running.h"
 #include "settings.h"
+#include "placement.h"
 
 static _Atomic uint64_t sigintr; /* siginterrupt(sig, 1), as glibc's _sigintr */
 static atomic_bool overflow_warned;
@@ -114,7 +115,7 @@ void me_chains_transfer(uint32_t from, uint32_t to)
         me_chain_transfer(__builtin_ctzll(m) + 1, from, to);
 }
 
-ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+ME_WARM ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     me_ensure_init();
     if (!me_is_managed(sig))
@@ -128,7 +129,7 @@ ME_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction
     __THROW __attribute__((alias("sigaction")));
 
 /* sigaction for any signal: the program's view when managed, libc's if not. */
-static int any_sigaction(int sig, const struct sigaction *act, struct sigaction *old,
+ME_WARM static int any_sigaction(int sig, const struct sigaction *act, struct sigaction *old,
                          const void *caller)
 {
     if (!me_is_managed(sig))
@@ -136,7 +137,7 @@ static int any_sigaction(int sig, const struct sigaction *act, struct sigaction 
     return me_sigaction(sig, act, old, caller);
 }
 
-static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool self_in_mask,
+ME_WARM static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool self_in_mask,
                                      const void *caller)
 {
     struct sigaction a, o;
@@ -154,7 +155,7 @@ static __sighandler_t install_simple(int sig, __sighandler_t h, int flags, bool 
     return o.sa_handler;
 }
 
-ME_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
+ME_WARM ME_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
 {
     me_ensure_init();
     bool intr = atomic_load(&sigintr) & ME_SIGBIT(sig);
@@ -164,7 +165,7 @@ ME_EXPORT __sighandler_t signal(int sig, __sighandler_t h)
 ME_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t h) __THROW __attribute__((alias("signal")));
 ME_EXPORT __sighandler_t ssignal(int sig, __sighandler_t h) __THROW __attribute__((alias("signal")));
 
-ME_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t h)
+ME_WARM ME_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t h)
 {
     me_ensure_init();
     return install_simple(sig, h, (int)(SA_RESETHAND | SA_NODEFER), false,

@@ -10,10 +10,11 @@
 #include <sys/mman.h>
 
 #include "sys.h"
+#include "placement.h"
 
 extern const char me_warm_start[], me_warm_end[]; /* from the script */
 
-void me_split_layout(void)
+ME_START void me_split_layout(void)
 {
     me_sys(SYS_madvise, me_warm_start, me_warm_end - me_warm_start, MADV_DONTDUMP);
 }

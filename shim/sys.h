@@ -18,9 +18,9 @@
 
 /* A result in -4095..-1 is an error (an mmap address may look negative
  * elsewhere). */
-static inline int me_sys_failed(long r) { return (unsigned long)r > -4096UL; }
+static inline __attribute__((always_inline)) int me_sys_failed(long r) { return (unsigned long)r > -4096UL; }
 
-static inline pid_t me_sys_getpid(void) { return (pid_t)me_sys6(SYS_getpid, 0, 0, 0, 0, 0, 0); }
-static inline pid_t me_sys_gettid(void) { return (pid_t)me_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0); }
+static inline __attribute__((always_inline)) pid_t me_sys_getpid(void) { return (pid_t)me_sys6(SYS_getpid, 0, 0, 0, 0, 0, 0); }
+static inline __attribute__((always_inline)) pid_t me_sys_gettid(void) { return (pid_t)me_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0); }
 
 #endif

@@ -10,7 +10,7 @@
 #include <ucontext.h>
 
 /* ---- raw system calls: number in rax, arguments in rdi rsi rdx r10 r8 r9 ---- */
-static inline long me_sys6(long n, long a, long b, long c, long d, long e, long f)
+static inline __attribute__((always_inline)) long me_sys6(long n, long a, long b, long c, long d, long e, long f)
 {
     register long r10 __asm__("r10") = d;
     register long r8 __asm__("r8") = e;

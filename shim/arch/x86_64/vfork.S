@@ -3,7 +3,11 @@
  * clobbered one. The stub calls the preparation (fork_family.c), which
  * returns the real vfork, and jumps to it with the stack exactly as the
  * caller left it. */
+#if ME_SPLIT_LAYOUT
+    .section .text.me_warm,"ax",@progbits   /* shim/placement.h: ME_WARM */
+#else
     .text
+#endif
     .globl vfork
     .type vfork, @function
 vfork:
