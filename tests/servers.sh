@@ -15,6 +15,7 @@
 # every process started is stopped on exit, failure included.
 set -u
 shim=$1 case=$2 mode=${3:-}
+case $shim in /*) ;; *) shim=$PWD/$shim ;; esac
 case $mode in '' | control) ;; *) echo "unknown mode $mode"; exit 2 ;; esac
 
 need() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || { echo "SKIPPED: $1 is not installed"; exit 77; }; }
@@ -405,12 +406,14 @@ nginx_setup() {
     user_line=""
     [ "$(id -u)" = 0 ] && user_line="user nobody $(id -gn nobody);"
     # "yyyy/mm/dd hh:mm:ss [level] pid#tid: message"; SIGIO (a worker's
-    # channel) comes or not with timing
+    # channel) and SIGALRM (the master's timer while workers exit: whether
+    # they did before it fires; a worker it then kills is logged as such)
+    # come or not with timing
     norm_rules=(-e 's#^[0-9/]+ [0-9:]+ (\[[a-z]+\]) [0-9]+\#[0-9]+: #\1 #' -e 's/(process|from) [0-9]+/\1 N/g'
-        -e '/\(SIGIO\) received$/d')
+        -e '/\((SIGIO|SIGALRM)\) received$/d')
 }
-# A free loopback port (one not listed in /proc/net/tcp; nginx's start
-# tells if it was taken meanwhile).
+# A free loopback port (one not listed in /proc/net/tcp; ng_start tries
+# another if it was taken meanwhile).
 free_port() {
     local p
     for ((p = 20000 + RANDOM % 20000; ; p++)); do
@@ -423,6 +426,28 @@ get() {
         tr -d '\r' | sed -n '/^$/,$p' | sed 1d
 }
 workers() { kids "$master"; }
+# Whether the error log since $pos has a line ending in each of "$@" (the
+# master writes its lines about a worker after the fact: a part of the log
+# is read once they are all there).
+in_log() {
+    local chunk s
+    chunk=$(tail -c +"$((pos + 1))" "$dir/error.log")
+    for s in "$@"; do
+        grep -qE ": $s\$" <<<"$chunk" || return 1
+    done
+}
+# The lines the master writes once it has reaped the workers $old and
+# started those running now that were not in $before.
+workers_logged() {
+    local w
+    alive "$master" || return 2
+    set --
+    for w in $old; do set -- "$@" "worker process $w exited with code [0-9]+"; done
+    for w in $(workers); do
+        case " $before " in *" $w "*) ;; *) set -- "$@" "start worker process $w" ;; esac
+    done
+    in_log "$@"
+}
 nworkers() { [ "$(workers | wc -l)" = "$1" ]; }
 # Two workers, none of them in $old.
 new_workers() {
@@ -430,15 +455,27 @@ new_workers() {
     nworkers 2 || return 1
     for w in $(workers); do case " $old " in *" $w "*) return 1 ;; esac; done
 }
+# Starts nginx (a new port if the one picked was taken meanwhile: at most 3
+# tries); $start_pos is where the error log of the start that came up begins.
 ng_start() {
-    port=$(free_port)
-    sed "s/PORT/$port/" "$dir/nginx.conf.in" >"$dir/nginx.conf"
-    setsid $(server_env) nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
-    master=$!
-    groups_to_kill+=("$master:$(readlink -f "$(command -v nginx)")")
-    up() { nworkers 2 && [ -n "$(get)" ]; }
-    poll up
-    note "$1: up=$? workers=$(workers | wc -l) pidfile=$([ "$(cat "$dir/nginx.pid" 2>/dev/null)" = "$master" ] && echo master || echo other)"
+    local try r w
+    up() {
+        alive "$master" || return 2
+        nworkers 2 && [ -n "$(get)" ]
+    }
+    for ((try = 0; try < 3; try++)); do
+        start_pos=$(size "$dir/error.log")
+        port=$(free_port)
+        sed "s/PORT/$port/" "$dir/nginx.conf.in" >"$dir/nginx.conf"
+        setsid $(server_env) nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+        master=$!
+        groups_to_kill+=("$master:$(readlink -f "$(command -v nginx)")")
+        poll up
+        r=$?
+        alive "$master" || wait "$master"
+        tail -c +"$((start_pos + 1))" "$dir/error.log" | grep -q 'Address already in use' || break
+    done
+    note "$1: up=$r workers=$(workers | wc -l) pidfile=$([ "$(cat "$dir/nginx.pid" 2>/dev/null)" = "$master" ] && echo master || echo other)"
     expect_mapped "$master" "nginx master"
     for w in $(workers); do expect_mapped "$w" "nginx worker"; done
 }
@@ -455,7 +492,7 @@ answer() {
     case " $(workers | tr '\n' ' ') " in *" $b "*) note "$1: answered by a worker" ;; *) note "$1: answer [$b]" ;; esac
 }
 scenario_nginx() {
-    local pos old w a
+    local pos old before w
     mkdir -p "$dir/logs"
     cat >"$dir/nginx.conf.in" <<EOF
 $user_line
@@ -485,10 +522,12 @@ EOF
     # HUP: reload, new workers, the same master
     step HUP
     pos=$(size "$dir/error.log")
-    old=$(workers | tr '\n' ' ')
+    old=$(workers | tr '\n' ' ') before=$old
     kill -HUP "$master"
     poll new_workers
     note "HUP: new workers=$? master $(alive "$master" && echo alive || echo gone)"
+    poll workers_logged
+    note "HUP: logged=$?"
     answer HUP
     log_since "$dir/error.log" "$pos" "log HUP" | sort -u >>"$obs"
 
@@ -497,24 +536,36 @@ EOF
     pos=$(size "$dir/error.log")
     mv "$dir/access.log" "$dir/access.log.old"
     kill -USR1 "$master"
-    reopened() { [ -e "$dir/access.log" ]; }
+    # the master, then each worker: "reopening logs"
+    reopened() {
+        alive "$master" || return 2
+        [ -e "$dir/access.log" ] &&
+            [ "$(tail -c +"$((pos + 1))" "$dir/error.log" | grep -c ': reopening logs$')" = 3 ]
+    }
     poll reopened
-    note "USR1: access.log reopened=$?"
+    note "USR1: logs reopened=$?"
     answer USR1
-    logged() { [ -s "$dir/access.log" ]; }
+    # each request goes to either worker: the new log has one line per request
+    logged() {
+        get >/dev/null
+        [ "$(wc -l <"$dir/access.log")" -ge 2 ]
+    }
     poll logged
-    note "USR1: new access.log written=$? old one has $(wc -l <"$dir/access.log.old") lines"
+    note "USR1: requests logged in the new access.log=$?"
     log_since "$dir/error.log" "$pos" "log USR1" | sort -u >>"$obs"
 
     # TERM to one worker: the master starts another
     step "TERM to a worker"
     pos=$(size "$dir/error.log")
-    old=$(workers | tr '\n' ' ')
-    w=${old%% *}
+    before=$(workers | tr '\n' ' ')
+    w=${before%% *}
     kill -TERM "$w"
     replaced() { gone "$w" && nworkers 2; }
     poll replaced
     note "TERM to a worker: replaced=$? master $(alive "$master" && echo alive || echo gone)"
+    old=$w
+    poll workers_logged
+    note "TERM to a worker: logged=$?"
     answer "TERM to a worker"
     log_since "$dir/error.log" "$pos" "log TERM to a worker" | sort -u >>"$obs"
 
@@ -527,15 +578,16 @@ EOF
 
     # TERM: fast shutdown, on a fresh start
     step "start 2, TERM"
-    pos=$(size "$dir/error.log")
     ng_start "start 2"
+    pos=$start_pos
     kill -TERM "$master"
     ng_end TERM
     log_since "$dir/error.log" "$pos" "log TERM" | sort -u >>"$obs"
 }
 check_run_nginx() {
     local l
-    for l in "HUP: new workers=0 master alive" "USR1: access.log reopened=0" "TERM to a worker: replaced=0 master alive" \
+    for l in "HUP: new workers=0 master alive" "HUP: logged=0" "USR1: logs reopened=0" \
+        "USR1: requests logged in the new access.log=0" "TERM to a worker: replaced=0 master alive" "TERM to a worker: logged=0" \
         "QUIT: master status=0 pidfile=removed" "TERM: master status=0 pidfile=removed"; do
         grep -qxF "$l" "$obs" || bad+=("$pass: no line \"$l\"")
     done
