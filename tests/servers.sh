@@ -240,8 +240,7 @@ pg_stop() {
     pg_state "stop -m $1"
 }
 # Backend pid of the session whose application_name is $1 and whose state is
-# $2, once there is one (bounded).
-# (Not while the postmaster is gone.)
+# $2, once there is one (bounded; none once the postmaster is gone).
 session_pid() {
     local p
     has() {
