@@ -9,6 +9,8 @@
 ME_EXPORT int multiexit_register(void (*fn)(void *), void *arg, int flags)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE()) /* a privileged program: plain atexit semantics */
+        return me_real.cxa_atexit(fn, arg, NULL) == 0 ? 0 : -1;
     return me_register(ME_EXIT_CXA, (void *)fn, arg, NULL, flags & MULTIEXIT_SHARED) == 0 ? 0 : -1;
 }
 
@@ -32,6 +34,10 @@ ME_EXPORT int multiexit_set_signals(const char *spec)
 {
     struct counter c = {0};
     me_ensure_init();
+    if (ME_LEFT_ALONE()) { /* a privileged program manages no signal */
+        errno = EPERM;
+        return -1;
+    }
     me_sigmask want = me_parse_signals(spec ? spec : "", count_bad, &c);
     if (c.bad) {
         errno = EINVAL;

@@ -51,12 +51,16 @@ int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
 ME_EXPORT int __cxa_atexit(void (*fn)(void *), void *arg, void *dso)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        return me_real.cxa_atexit(fn, arg, dso);
     return me_register(ME_EXIT_CXA, (void *)fn, arg, dso, me_cfg.inherit == ME_INHERIT_SHARED);
 }
 
 ME_EXPORT int on_exit(void (*fn)(int, void *), void *arg)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        return ME_REAL_LAZY(int (*)(void (*)(int, void *), void *), "on_exit")(fn, arg);
     return me_register(ME_EXIT_ON_EXIT, (void *)fn, arg, NULL,
                        me_cfg.inherit == ME_INHERIT_SHARED);
 }
@@ -100,6 +104,8 @@ ME_EXPORT void __cxa_finalize(void *dso)
 {
     me_ensure_init();
     me_real.cxa_finalize(dso);
+    if (ME_LEFT_ALONE())
+        return;
     /* dlclose: glibc has run (or skipped) this library's entries; make sure
      * nothing in the registry can reach its code again. Not at exit, where
      * every library is finalized and the scan would only cost time. */
@@ -123,6 +129,8 @@ static void settle_exit_claim(void)
 ME_EXPORT void exit(int status)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        me_real.exit(status);
     if (me_in_vfork_child())
         me_vfork_child_exit(status);
     settle_exit_claim();
@@ -145,6 +153,8 @@ ME_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
                                 void *stack_end)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        return me_real.libc_start_main(main, argc, argv, init, fini, rtld_fini, stack_end);
     program_main = main;
     return me_real.libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
 }

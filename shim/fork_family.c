@@ -53,7 +53,7 @@ ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *termp,
     me_ensure_init();
     int p = ME_REAL_LAZY(int (*)(int *, char *, const struct termios *, const struct winsize *),
                          "forkpty")(amaster, name, termp, winp);
-    if (p == 0)
+    if (p == 0 && !ME_LEFT_ALONE())
         me_fork_child();
     return p;
 }
@@ -61,6 +61,8 @@ ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *termp,
 ME_EXPORT int daemon(int nochdir, int noclose)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        return ME_REAL_LAZY(int (*)(int, int), "daemon")(nochdir, noclose);
     pid_t parent = me_pid();
     uint32_t parent_owner = me_self_owner();
     int r = ME_REAL_LAZY(int (*)(int, int), "daemon")(nochdir, noclose);
@@ -80,8 +82,10 @@ void *me_vfork_prepare(void);
 void *me_vfork_prepare(void)
 {
     me_ensure_init();
-    me_pid_cache_fill();
-    atomic_store_explicit(&me_vforked, true, memory_order_relaxed);
+    if (!ME_LEFT_ALONE()) {
+        me_pid_cache_fill();
+        atomic_store_explicit(&me_vforked, true, memory_order_relaxed);
+    }
     return ME_REAL_LAZY(void *, "vfork");
 }
 

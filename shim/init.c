@@ -16,6 +16,7 @@ struct me_config me_cfg;
 _Atomic me_sigmask me_managed;
 _Atomic int me_init_state;
 static _Atomic pid_t init_tid;
+bool me_left_alone; /* AT_SECURE: every entry point passes straight to libc */
 
 volatile pid_t *_Atomic me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
 
@@ -124,8 +125,7 @@ static void collect_vars(void)
         char ***environ_p = me_real_global("environ");
         env = environ_p ? *environ_p : NULL;
     }
-    /* AT_SECURE: setuid/setgid/capabilities; such a program gets the defaults */
-    if (!env || (me_real.getauxval && me_real.getauxval(AT_SECURE)))
+    if (!env)
         return;
     static const char prefix[] = "MULTIEXIT_";
     for (; *env && me_nvars < ME_MAX_VARS; env++) {
@@ -173,6 +173,12 @@ static void do_init(void)
     me_split_warm();
     dl_iterate_phdr(visit_object, &after_self);
     me_real_finish();
+    /* AT_SECURE (setuid, setgid, file capabilities): left alone, no
+     * variable read, no exit hook, no signal taken over */
+    if (me_real.getauxval && me_real.getauxval(AT_SECURE)) {
+        me_left_alone = true;
+        return;
+    }
     if (ME_PID_LOOKUPS_BEFORE_CACHE == 0)
         me_pid_cache_fill();
     collect_vars();
