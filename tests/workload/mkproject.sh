@@ -97,6 +97,7 @@ static int passed, failed;
 static void check(const char *name, int ok)
 {
     printf("%s: %s\n", ok ? "PASS" : "FAIL", name);
+    fflush(stdout); /* a child killed by a signal must not hold a copy of it */
     ok ? passed++ : failed++;
 }
 static volatile sig_atomic_t got;
