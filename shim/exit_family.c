@@ -33,12 +33,14 @@ static void tramp_on_exit(int status, void *p)
     }
 }
 
+typedef int (*on_exit_fn)(void (*)(int, void *), void *);
+static on_exit_fn real_on_exit_fn(void) { return ME_REAL_LAZY(on_exit_fn, "on_exit"); }
+
 int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
 {
     struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, me_pid(), shared);
     if (kind == ME_EXIT_ON_EXIT) {
-        int (*real_on_exit)(void (*)(int, void *), void *) =
-            ME_REAL_LAZY(int (*)(void (*)(int, void *), void *), "on_exit");
+        on_exit_fn real_on_exit = real_on_exit_fn();
         if (!r)
             return real_on_exit((void (*)(int, void *))fn, arg);
         return real_on_exit(tramp_on_exit, r);
@@ -60,7 +62,7 @@ ME_EXPORT int on_exit(void (*fn)(int, void *), void *arg)
 {
     me_ensure_init();
     if (ME_LEFT_ALONE())
-        return ME_REAL_LAZY(int (*)(void (*)(int, void *), void *), "on_exit")(fn, arg);
+        return real_on_exit_fn()(fn, arg);
     return me_register(ME_EXIT_ON_EXIT, (void *)fn, arg, NULL,
                        me_cfg.inherit == ME_INHERIT_SHARED);
 }

@@ -61,11 +61,12 @@ ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *termp,
 ME_EXPORT int daemon(int nochdir, int noclose)
 {
     me_ensure_init();
+    int (*real_daemon)(int, int) = ME_REAL_LAZY(int (*)(int, int), "daemon");
     if (ME_LEFT_ALONE())
-        return ME_REAL_LAZY(int (*)(int, int), "daemon")(nochdir, noclose);
+        return real_daemon(nochdir, noclose);
     pid_t parent = me_pid();
     uint32_t parent_owner = me_self_owner();
-    int r = ME_REAL_LAZY(int (*)(int, int), "daemon")(nochdir, noclose);
+    int r = real_daemon(nochdir, noclose);
     if (r == 0) {
         me_fork_child();
         me_exitfns_transfer(parent, me_pid());
