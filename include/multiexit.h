@@ -21,7 +21,9 @@ extern "C" {
 
 /* Registers fn(arg) to run at exit, after everything registered later
  * (LIFO, together with atexit/on_exit/C++ destructors). O(1).
- * Returns 0, or -1 when out of memory. */
+ * Returns 0, or -1 when out of memory. In a privileged program (setuid,
+ * setgid, file capabilities: AT_SECURE), which the library leaves alone,
+ * it is plain atexit: flags are ignored. */
 int multiexit_register(void (*fn)(void *), void *arg, int flags);
 
 /* Removes every registration of fn in this process, made through
@@ -32,7 +34,8 @@ int multiexit_unregister(void (*fn)(void *));
 
 /* Chooses the managed signals, with the syntax of MULTIEXIT_SIGNALS
  * ("TERM,INT,HUP", "none"). Returns 0, or -1 with errno EINVAL when a token
- * is bad (nothing is changed then). */
+ * is bad (nothing is changed then), or EPERM in a privileged program
+ * (AT_SECURE), which manages no signal. */
 int multiexit_set_signals(const char *spec);
 
 /* "0.1.0" */

@@ -3,7 +3,10 @@
  * side in one run: interleaved repetitions in rotating order, the median
  * of the paired ratios (the mean, for memory), and the spread.
  *
- *   bench SHIM EMPTY_PRELOAD MANY_ATEXIT JSON_OUT
+ *   bench SHIM EMPTY_PRELOAD MANY_ATEXIT JSON_OUT [MKPROJECT]
+ * MKPROJECT (tests/workload/mkproject.sh) adds the whole-workload metric:
+ * a small C project configured and built with make, every process of it
+ * under the preload.
  * With a first argument of "micro" it runs one in-process measurement and
  * prints nanoseconds per operation (the driver re-executes itself). */
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -238,6 +242,62 @@ static long callgrind_instructions(const char *preload)
     return n;
 }
 
+/* ---- a whole multi-process job (configure and make of a small project) ---- */
+
+static char job_template[256];
+
+/* The job, as a shell command run in a fresh copy of the project. */
+static void job_command(char *cmd, size_t n, const char *work)
+{
+    snprintf(cmd, n,
+             "rm -rf %s && cp -r %s %s && cd %s && ./configure >/dev/null 2>&1 && "
+             "make -j2 >/dev/null 2>&1",
+             work, job_template, work, work);
+}
+
+/* Wall time of the job; exits if it fails (a broken job measures nothing).
+ * *cpu: the user and system CPU time of all its processes (each is waited
+ * for by its parent, so the shell's rusage holds them all), which other
+ * load on the machine disturbs less than the wall time. */
+static double run_job(const char *preload, const char *work, double *cpu)
+{
+    char cmd[1024];
+    job_command(cmd, sizeof cmd, work);
+    char *const argv[] = {"/bin/sh", "-c", cmd, NULL};
+    double t0 = now();
+    pid_t p = spawn(preload, argv, -1);
+    int st = -1;
+    struct rusage ru;
+    wait4(p, &st, 0, &ru);
+    double t = now() - t0;
+    *cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "bench: the workload failed%s\n", preload ? " under the preload" : "");
+        exit(1);
+    }
+    return t;
+}
+
+/* Instructions (user and kernel) of every process of the job, from perf
+ * stat, which follows children; -1 when the machine has no usable counter
+ * (a VM without a virtual PMU says "<not supported>"). */
+static double job_instructions(const char *preload, const char *work)
+{
+    char cmd[2048], inner[1024];
+    job_command(inner, sizeof inner, work);
+    snprintf(cmd, sizeof cmd, "%s%s perf stat -x, -e instructions -- sh -c '%s' 2>&1 >/dev/null | "
+             "sed -n 's/^\\([0-9][0-9]*\\),.*instructions.*/\\1/p'",
+             preload ? "LD_PRELOAD=" : "env -u LD_PRELOAD", preload ? preload : "", inner);
+    FILE *f = popen(cmd, "r");
+    double n = -1;
+    if (!f || fscanf(f, "%lf", &n) != 1)
+        n = -1;
+    if (f)
+        pclose(f);
+    return n;
+}
+
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -367,7 +427,8 @@ int main(int argc, char **argv)
     if (argc > 2 && strcmp(argv[1], "micro") == 0)
         return micro(argv[2]);
     if (argc < 5) {
-        fprintf(stderr, "usage: %s SHIM EMPTY_PRELOAD MANY_ATEXIT JSON_OUT\n", argv[0]);
+        fprintf(stderr, "usage: %s SHIM EMPTY_PRELOAD MANY_ATEXIT JSON_OUT [MKPROJECT]\n",
+                argv[0]);
         return 2;
     }
     self = argv[0];
@@ -380,6 +441,10 @@ int main(int argc, char **argv)
         return 2;
     }
     fprintf(json, "[");
+    /* ME_BENCH_ONLY=workload: the whole-workload metric alone */
+    const char *only = getenv("ME_BENCH_ONLY");
+    if (only && strcmp(only, "workload") == 0)
+        goto workload;
 
     /* startup: instructions, deterministic: one run each */
     long bare = callgrind_instructions(NULL), floor_ = callgrind_instructions(empty),
@@ -452,6 +517,51 @@ int main(int argc, char **argv)
     struct metric m3 = {.name = "memory", .unit = "KiB peak RSS", .target = 1.02, .mean = true};
     m3.floor_ratio = center(mc, MEM_REPS, true) / center(mb, MEM_REPS, true);
     report(&m3, ma, mb, MEM_REPS);
+
+workload:
+    if (argc > 5) {
+        /* A whole job of some 400 processes (shells, cc, cc1, as, ld,
+         * make, the probes configure runs), each loading the library: what
+         * /etc/ld.so.preload costs a host. ~5-15 s a run: few pairs, each
+         * side by side, in rotating order. */
+        char dir[] = "/tmp/me-bench-job-XXXXXX", mk[512], work_a[300], work_b[300];
+        if (!mkdtemp(dir)) {
+            perror("mkdtemp");
+            return 1;
+        }
+        snprintf(job_template, sizeof job_template, "%s/template", dir);
+        snprintf(work_a, sizeof work_a, "%s/with", dir);
+        snprintf(work_b, sizeof work_b, "%s/without", dir);
+        snprintf(mk, sizeof mk, "%s %s", argv[5], job_template);
+        if (system(mk) != 0) {
+            fprintf(stderr, "bench: %s failed\n", argv[5]);
+            return 1;
+        }
+        enum { JOB_REPS = 5 };
+        double ja[JOB_REPS], jb[JOB_REPS], ca[JOB_REPS], cb[JOB_REPS];
+        for (int i = 0; i < JOB_REPS; i++)
+            ROTATED(i, 2, ja[i] = run_job(shim, work_a, &ca[i]),
+                    jb[i] = run_job(NULL, work_b, &cb[i]), (void)0);
+        struct metric m4 = {.name = "whole workload (configure + make, every process preloaded)",
+                            .unit = "s", .target = 1.02};
+        report(&m4, ja, jb, JOB_REPS);
+        struct metric m6 = {.name = "whole workload, CPU time (user + system, all processes)",
+                            .unit = "s", .target = 1.02};
+        report(&m6, ca, cb, JOB_REPS);
+        double ia = job_instructions(shim, work_a), ib = job_instructions(NULL, work_b);
+        if (ia > 0 && ib > 0) {
+            double a1[1] = {ia}, b1[1] = {ib};
+            struct metric m5 = {.name = "whole workload, instructions", .unit = "instructions",
+                                .target = 1.02};
+            report(&m5, a1, b1, 1);
+        } else {
+            printf("whole workload, instructions: not measured (perf stat has no instructions "
+                   "counter here)\n");
+        }
+        snprintf(mk, sizeof mk, "rm -rf %s", dir);
+        if (system(mk) != 0)
+            fprintf(stderr, "bench: could not remove %s\n", dir);
+    }
 
     fprintf(json, "\n]\n");
     fclose(json);

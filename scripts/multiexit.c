@@ -1,10 +1,17 @@
 /* multiexit [OPTIONS] [--] COMMAND [ARG]...
+ * multiexit [OPTIONS] --check PROGRAM
  *
  * Runs COMMAND with libmultiexit preloaded: options map onto the MULTIEXIT_*
  * variables, the library is put in front of an existing LD_PRELOAD, and the
  * command is exec'd (same pid: signals reach the program itself).
  * Exit status: 125 for the wrapper's own errors, 126 when COMMAND cannot be
- * run, 127 when it is not found, otherwise COMMAND's own. */
+ * run, 127 when it is not found, otherwise COMMAND's own.
+ * --check runs nothing of PROGRAM: it reads its ELF headers, mode bits and
+ * security.capability attribute, asks PROGRAM's own dynamic loader to map
+ * it with the library (ld.so --list, which runs no code of the program's),
+ * and loads the library into a copy of this command to see it initialise.
+ * Exit status: 0 the library loads and manages it, 1 it cannot be loaded,
+ * 2 it is privileged (the library leaves it alone). */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "me_config.h"
@@ -48,12 +60,17 @@ static void usage(FILE *to)
           "      --no-chain         every handler install replaces, as the kernel's\n"
           "                         (MULTIEXIT_CHAIN=off); the cleanup stays\n"
           "  -v, --verbose          one line on stderr per event (MULTIEXIT_VERBOSE)\n"
+          "      --check PROGRAM    tell whether the library would load into PROGRAM and\n"
+          "                         manage it, without running it (exit status 0: yes,\n"
+          "                         1: it cannot be loaded, 2: privileged, left alone)\n"
           "  -h, --help             show this help and exit\n"
           "      --version          show the version and exit\n"
           "\n"
           "Options after COMMAND belong to COMMAND. Exit status: COMMAND's own;\n"
           "125 if multiexit itself fails, 126 if COMMAND cannot be run, 127 if it is\n"
-          "not found. Statically linked and setuid programs cannot be preloaded.\n"
+          "not found. Statically linked programs cannot load the library; setuid,\n"
+          "setgid and file-capability programs ignore LD_PRELOAD, and the library\n"
+          "leaves them alone even from /etc/ld.so.preload.\n"
           "See multiexit(1) and libmultiexit(7).\n",
           to);
 }
@@ -151,17 +168,250 @@ static int is_static_elf(const char *file)
     return result;
 }
 
+
+/* ---------------- --check ---------------- */
+
+struct elf_facts {
+    bool elf, exec, class64, native, interp_found;
+    char interp[PATH_MAX];
+};
+
+static void read_elf(const char *file, struct elf_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    unsigned char ident[EI_NIDENT];
+    if (pread(fd, ident, sizeof ident, 0) != (ssize_t)sizeof ident ||
+        memcmp(ident, ELFMAG, SELFMAG) != 0) {
+        close(fd);
+        return;
+    }
+    f->elf = true;
+    f->class64 = ident[EI_CLASS] == ELFCLASS64;
+    Elf64_Ehdr eh;
+    if (!f->class64 || pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh) {
+        close(fd);
+        return;
+    }
+    f->exec = eh.e_type == ET_EXEC || eh.e_type == ET_DYN;
+#if defined(__x86_64__)
+    f->native = eh.e_machine == EM_X86_64;
+#elif defined(__aarch64__)
+    f->native = eh.e_machine == EM_AARCH64;
+#else
+    f->native = true;
+#endif
+    for (int i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) !=
+            (ssize_t)sizeof ph)
+            break;
+        if (ph.p_type == PT_INTERP && ph.p_filesz > 1 && ph.p_filesz < sizeof f->interp &&
+            pread(fd, f->interp, ph.p_filesz, (off_t)ph.p_offset) == (ssize_t)ph.p_filesz) {
+            f->interp[ph.p_filesz - 1] = '\0';
+            f->interp_found = true;
+        }
+    }
+    close(fd);
+}
+
+/* Runs argv with extra environment entries (NAME=value, NULL-terminated),
+ * stdin from /dev/null; returns its exit status (-1 if it did not exit)
+ * and its stdout and stderr together in out. */
+static int capture(char *const argv[], const char *const *env, char *out, size_t n)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        die(125, "pipe: %s", strerror(errno));
+    pid_t p = fork();
+    if (p < 0)
+        die(125, "fork: %s", strerror(errno));
+    if (p == 0) {
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0)
+            dup2(null, 0);
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        for (; env && *env; env++)
+            putenv((char *)*env);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t r;
+    while ((r = read(fds[0], out + len, n - 1 - len)) > 0 && len + (size_t)r < n - 1)
+        len += (size_t)r;
+    if (r > 0)
+        len += (size_t)r;
+    out[len] = '\0';
+    char sink[512];
+    while (read(fds[0], sink, sizeof sink) > 0) {
+    }
+    close(fds[0]);
+    int st;
+    while (waitpid(p, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The hidden helper: this command re-executed with the library preloaded.
+ * Prints the library's version and the signals it took over (the kernel
+ * holds a handler where the program's view, through sigaction, is the
+ * default). */
+static int check_helper(void)
+{
+    const char *(*version)(void) =
+        (const char *(*)(void))dlsym(RTLD_DEFAULT, "multiexit_version");
+    if (!version) {
+        printf("not loaded\n");
+        return 1;
+    }
+    printf("version %s managed", version());
+    int any = 0;
+    for (int sig = 1; sig <= 64; sig++) {
+        struct {
+            void *handler;
+            unsigned long flags;
+            void *restorer;
+            unsigned long mask;
+        } k;
+        struct sigaction seen;
+        if (sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33 ||
+            syscall(SYS_rt_sigaction, sig, NULL, &k, 8) != 0 || sigaction(sig, NULL, &seen) != 0)
+            continue;
+        if (k.handler != (void *)seen.sa_handler) {
+            char name[16];
+            me_signal_name(sig, name, sizeof name);
+            printf("%s%s", any++ ? "," : " ", name);
+        }
+    }
+    printf("%s\n", any ? "" : " none");
+    return 0;
+}
+
+static int check_program(const char *prog, const char *lib, int depth)
+{
+    char buf[PATH_MAX];
+    const char *file = resolve(prog, buf, sizeof buf);
+    struct stat st;
+    if (!file || stat(file, &st) != 0)
+        die(127, "--check: %s: not found", prog);
+    if (!S_ISREG(st.st_mode) || access(file, X_OK) != 0) {
+        printf("%s: cannot load: not an executable file\n", file);
+        return 1;
+    }
+    struct elf_facts e;
+    read_elf(file, &e);
+    if (!e.elf) {
+        /* a script: the library goes into its interpreter */
+        char line[PATH_MAX + 2] = "";
+        FILE *f = fopen(file, "r");
+        if (f) {
+            if (!fgets(line, sizeof line, f))
+                line[0] = '\0';
+            fclose(f);
+        }
+        if (line[0] == '#' && line[1] == '!' && depth == 0) {
+            char *interp = line + 2 + strspn(line + 2, " \t");
+            interp[strcspn(interp, " \t\n")] = '\0';
+            printf("%s: a script run by %s (setuid and setgid bits of scripts are ignored)\n",
+                   file, interp);
+            return check_program(interp, lib, 1);
+        }
+        printf("%s: cannot load: not an ELF program\n", file);
+        return 1;
+    }
+    if (!e.class64 || !e.native) {
+        printf("%s: cannot load: built for another architecture or a 32-bit one (the loader "
+               "warns and runs it without the library)\n", file);
+        return 1;
+    }
+    if (!e.exec) {
+        printf("%s: cannot load: not an executable ELF file\n", file);
+        return 1;
+    }
+    if (!e.interp_found) {
+        printf("%s: cannot load: statically linked (no dynamic loader to preload anything)\n",
+               file);
+        return 1;
+    }
+    /* privileged: AT_SECURE for whoever does not already have its ids */
+    char why[128] = "";
+    if (st.st_mode & S_ISUID)
+        snprintf(why, sizeof why, "setuid (owner uid %u)", (unsigned)st.st_uid);
+    if (st.st_mode & S_ISGID)
+        snprintf(why + strlen(why), sizeof why - strlen(why), "%ssetgid (group %u)",
+                 *why ? ", " : "", (unsigned)st.st_gid);
+    if (getxattr(file, "security.capability", NULL, 0) > 0)
+        snprintf(why + strlen(why), sizeof why - strlen(why), "%sfile capabilities",
+                 *why ? ", " : "");
+    if (*why) {
+        printf("%s: left alone: privileged, %s: LD_PRELOAD is ignored for it, and from "
+               "/etc/ld.so.preload the library loads but does nothing (no cleanup, no "
+               "chaining)\n", file, why);
+        return 2;
+    }
+    /* the program's own loader maps it with the library; none of its code runs */
+    char out[8192], preload[PATH_MAX + 16];
+    snprintf(preload, sizeof preload, "LD_PRELOAD=%s", lib);
+    const char *const env[] = {preload, NULL};
+    char *const list_argv[] = {e.interp, "--list", (char *)file, NULL};
+    int rc = capture(list_argv, env, out, sizeof out);
+    if (rc != 0 || !strstr(out, lib) || strstr(out, "cannot be preloaded") ||
+        strstr(out, "not found")) {
+        out[strcspn(out, "\n")] = '\0';
+        printf("%s: cannot load: %s --list with the library: %s\n", file, e.interp,
+               *out ? out : "failed");
+        return 1;
+    }
+    /* and the library initialises, with this environment's MULTIEXIT_* */
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        die(125, "cannot find this command: %s", strerror(errno));
+    self[n] = '\0';
+    char *const helper_argv[] = {self, "--check-helper", NULL};
+    rc = capture(helper_argv, env, out, sizeof out);
+    /* the library's own diagnostics (a bad MULTIEXIT_* value) */
+    for (char *l = out; (l = strstr(l, "multiexit: ")) != NULL; l++)
+        fprintf(stderr, "%.*s\n", (int)strcspn(l, "\n"), l);
+    char *v = strstr(out, "version ");
+    if (rc != 0 || !v) {
+        out[strcspn(out, "\n")] = '\0';
+        printf("%s: cannot load: the library did not initialise: %s\n", file,
+               *out ? out : "no answer");
+        return 1;
+    }
+    v[strcspn(v, "\n")] = '\0';
+    char *managed = strstr(v, " managed ");
+    if (!managed) {
+        printf("%s: cannot load: the library did not initialise: %s\n", file, v);
+        return 1;
+    }
+    *managed = '\0';
+    /* "version 0.1.0" and " managed TERM,INT" */
+    printf("%s: loads and initialises: managed signals %s (%s, %s)\n", file,
+           managed + strlen(" managed "), lib, v);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"signals", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
         {"shared", no_argument, NULL, 'S'},        {"private", no_argument, NULL, 'P'},
         {"child-ignore-int", no_argument, NULL, 'I'}, {"verbose", no_argument, NULL, 'v'},
-        {"no-chain", no_argument, NULL, 'N'},
+        {"no-chain", no_argument, NULL, 'N'},      {"check", required_argument, NULL, 'C'},
+        {"check-helper", no_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c;
+    const char *check = NULL;
     opterr = 0;
     /* '+': stop at the first non-option, so COMMAND's options are its own */
     while ((c = getopt_long(argc, argv, "+s:t:vh", opts, NULL)) != -1) {
@@ -194,6 +444,11 @@ int main(int argc, char **argv)
         case 'v':
             setenv("MULTIEXIT_VERBOSE", "1", 1);
             break;
+        case 'C':
+            check = optarg;
+            break;
+        case 'H':
+            return check_helper();
         case 'h':
             usage(stdout);
             return 0;
@@ -201,18 +456,22 @@ int main(int argc, char **argv)
             printf("multiexit %s\n", ME_VERSION);
             return 0;
         default:
-            if (optopt == 's' || optopt == 't')
+            if (optopt == 's' || optopt == 't' || optopt == 'C')
                 die(125, "option '%s' needs a value (see multiexit --help)",
-                    optopt == 's' ? "--signals" : "--timeout");
+                    optopt == 's' ? "--signals" : optopt == 't' ? "--timeout" : "--check");
             die(125, "unknown option '%s' (see multiexit --help)", argv[optind - 1]);
         }
     }
-    if (optind >= argc)
+    if (check && optind < argc)
+        die(125, "--check takes one program and no command (see multiexit --help)");
+    if (!check && optind >= argc)
         die(125, "no command given (see multiexit --help)");
 
     const char *lib = find_library();
     if (!lib)
         die(125, "cannot find %s next to this command or in %s", LIBNAME, ME_FULL_LIBDIR);
+    if (check)
+        return check_program(check, lib, 0);
     if (strpbrk(lib, " :\t\n"))
         die(125, "library path '%s' contains a space or colon, which LD_PRELOAD cannot carry",
             lib);

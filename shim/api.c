@@ -9,10 +9,13 @@
 #include "init.h"
 #include "kernel_disp.h"
 #include "process.h"
+#include "real.h"
 
 ME_EXPORT int multiexit_register(void (*fn)(void *), void *arg, int flags)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE()) /* a privileged program: plain atexit semantics */
+        return me_real.cxa_atexit_fn(fn, arg, NULL) == 0 ? 0 : -1;
     return me_register(ME_EXIT_CXA, (void *)fn, arg, NULL, flags & MULTIEXIT_SHARED) == 0 ? 0 : -1;
 }
 
@@ -36,6 +39,10 @@ ME_EXPORT int multiexit_set_signals(const char *spec)
 {
     struct counter c = {0};
     me_ensure_init();
+    if (ME_LEFT_ALONE()) { /* a privileged program manages no signal */
+        errno = EPERM;
+        return -1;
+    }
     me_sigmask want = me_parse_signals(spec ? spec : "", count_bad, &c);
     if (c.bad) {
         errno = EINVAL;

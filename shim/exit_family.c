@@ -35,12 +35,14 @@ ME_WARM static void tramp_on_exit(int status, void *p)
     }
 }
 
+typedef int (*on_exit_fn)(void (*)(int, void *), void *);
+ME_WARM static on_exit_fn real_on_exit_fn(void) { return ME_REAL_LAZY(on_exit_fn, "on_exit"); }
+
 ME_WARM int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
 {
     struct me_exit_rec *r = me_exitfns_new(kind, fn, arg, me_self_id(), shared);
     if (kind == ME_EXIT_ON_EXIT) {
-        int (*real_on_exit)(void (*)(int, void *), void *) =
-            ME_REAL_LAZY(int (*)(void (*)(int, void *), void *), "on_exit");
+        on_exit_fn real_on_exit = real_on_exit_fn();
         if (!r)
             return real_on_exit((void (*)(int, void *))fn, arg);
         return real_on_exit(tramp_on_exit, r);
@@ -53,12 +55,16 @@ ME_WARM int me_register(int kind, void *fn, void *arg, void *dso, bool shared)
 ME_START ME_EXPORT int __cxa_atexit(void (*fn)(void *), void *arg, void *dso)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        return me_real.cxa_atexit_fn(fn, arg, dso);
     return me_register(ME_EXIT_CXA, (void *)fn, arg, dso, me_cfg.inherit == ME_INHERIT_SHARED);
 }
 
 ME_WARM ME_EXPORT int on_exit(void (*fn)(int, void *), void *arg)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        return real_on_exit_fn()(fn, arg);
     return me_register(ME_EXIT_ON_EXIT, (void *)fn, arg, NULL,
                        me_cfg.inherit == ME_INHERIT_SHARED);
 }
@@ -102,6 +108,8 @@ ME_START ME_EXPORT void __cxa_finalize(void *dso)
 {
     me_ensure_init();
     me_real.cxa_finalize_fn(dso);
+    if (ME_LEFT_ALONE())
+        return;
     /* dlclose: glibc has run (or skipped) this library's entries; make sure
      * nothing in the registry can reach its code again. Not at exit, where
      * every library is finalized and the scan would only cost time. */
@@ -112,6 +120,8 @@ ME_START ME_EXPORT void __cxa_finalize(void *dso)
 ME_START ME_EXPORT void exit(int status)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        me_real.exit_fn(status);
     if (me_in_vfork_child())
         me_vfork_child_exit(status);
     me_exit_settle_normal();
@@ -134,6 +144,8 @@ ME_START ME_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int
                                 void *stack_end)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        return me_real.libc_start_main_fn(main, argc, argv, init, fini, rtld_fini, stack_end);
     program_main = main;
     return me_real.libc_start_main_fn(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
 }

@@ -62,7 +62,7 @@ ME_WARM ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *te
     me_ensure_init();
     int p = ME_REAL_LAZY(int (*)(int *, char *, const struct termios *, const struct winsize *),
                          "forkpty")(amaster, name, termp, winp);
-    if (p == 0)
+    if (p == 0 && !ME_LEFT_ALONE())
         me_fork_child();
     return p;
 }
@@ -70,8 +70,11 @@ ME_WARM ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *te
 ME_WARM ME_EXPORT int daemon(int nochdir, int noclose)
 {
     me_ensure_init();
+    int (*real_daemon)(int, int) = ME_REAL_LAZY(int (*)(int, int), "daemon");
+    if (ME_LEFT_ALONE())
+        return real_daemon(nochdir, noclose);
     uint32_t parent = me_self_id();
-    int r = ME_REAL_LAZY(int (*)(int, int), "daemon")(nochdir, noclose);
+    int r = real_daemon(nochdir, noclose);
     if (r == 0) {
         me_fork_child();
         me_exitfns_transfer(parent, me_self_id());
@@ -86,8 +89,10 @@ void *me_vfork_prepare(void);
 ME_WARM void *me_vfork_prepare(void)
 {
     me_ensure_init();
-    me_pid_cache_fill();
-    atomic_store_explicit(&me_vforked, true, memory_order_relaxed);
+    if (!ME_LEFT_ALONE()) {
+        me_pid_cache_fill();
+        atomic_store_explicit(&me_vforked, true, memory_order_relaxed);
+    }
     return ME_REAL_LAZY(void *, "vfork");
 }
 

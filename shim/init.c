@@ -22,6 +22,7 @@
 
 _Atomic int me_init_state;
 static _Atomic pid_t init_tid;
+bool me_left_alone; /* AT_SECURE: every entry point passes straight to libc */
 
 /* One walk over the loaded objects serves symbol resolution and the
  * safe-point guard. Load order is the global lookup order for everything
@@ -65,8 +66,7 @@ ME_START static void collect_vars(void)
         char ***environ_p = me_real_global(environ_name);
         env = environ_p ? *environ_p : NULL;
     }
-    /* AT_SECURE: setuid/setgid/capabilities; such a program gets the defaults */
-    if (!env || (me_real.getauxval_fn && me_real.getauxval_fn(AT_SECURE)))
+    if (!env)
         return;
     ME_START_DATA static const char prefix[] = "MULTIEXIT_";
     for (; *env && me_nvars < ME_MAX_VARS; env++) {
@@ -96,6 +96,12 @@ ME_START static void do_init(void)
     me_split_layout();
     dl_iterate_phdr(visit_object, &after_self);
     me_real_finish();
+    /* AT_SECURE (setuid, setgid, file capabilities): left alone, no
+     * variable read, no exit hook, no signal taken over */
+    if (me_real.getauxval_fn && me_real.getauxval_fn(AT_SECURE)) {
+        me_left_alone = true;
+        return;
+    }
     if (!ME_ARCH_VFORK_STUB)
         me_pid_cache_fill(); /* before a vfork child could share and fill it */
     collect_vars();

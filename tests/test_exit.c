@@ -310,9 +310,11 @@ START_TEST(bad_tokens_are_reported_and_the_rest_applies)
 END_TEST
 
 /* A setgid copy of a program linked with -lmultiexit runs with AT_SECURE:
- * secure_getenv returns NULL, so the defaults apply whatever the
- * environment says (LD_PRELOAD itself is dropped in that mode). */
-START_TEST(secure_mode_uses_defaults)
+ * the library leaves it alone (SEMANTICS section 1): no variable read, no
+ * signal managed (multiexit_set_signals refuses with EPERM, the kernel
+ * keeps SIG_DFL), and SIGTERM kills it at once without running its atexit
+ * function, exactly as without the library. */
+START_TEST(secure_mode_is_left_alone)
 {
     char dir[] = "/tmp/me-secure-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -324,15 +326,24 @@ START_TEST(secure_mode_uses_defaults)
     ck_assert_int_eq(system(cmd), 0);
     static const char *const env[] = {"MULTIEXIT_SIGNALS=HUP", "MULTIEXIT_VERBOSE=1", NULL};
     struct proc p;
-    char line[64];
+    char line[128];
     proc_spawn(&p, false, env, copy, NULL);
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
-    ck_assert_str_eq(line, "secure=1");
+    ck_assert_str_eq(line, "secure=1 set_signals=-1/EPERM term=default");
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, ""); /* no cleanup */
+    ck_assert_str_eq(p.err_buf, ""); /* MULTIEXIT_VERBOSE was not read */
+    proc_free(&p);
+    /* the same program, not privileged: the library manages its signals */
+    proc_spawn(&p, false, NULL, prog_path("secure_prog"), NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    ck_assert_str_eq(line, "secure=0 set_signals=0 term=default");
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
     ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
     ck_assert_str_eq(p.out_buf, "secure exitfn\n");
-    ck_assert_str_eq(p.err_buf, ""); /* MULTIEXIT_VERBOSE was not read */
     proc_free(&p);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
@@ -587,7 +598,7 @@ static Suite *suite(void)
     TCase *secure = tcase_create("secure");
     tcase_set_tags(secure, "setgid");
     tcase_set_timeout(secure, 60);
-    tcase_add_test(secure, secure_mode_uses_defaults);
+    tcase_add_test(secure, secure_mode_is_left_alone);
     suite_add_tcase(s, secure);
     TCase *stress = tcase_create("deadlock safety");
     tcase_set_timeout(stress, 300);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -198,6 +199,105 @@ START_TEST(static_binary_warning)
 }
 END_TEST
 
+/* multiexit --check PROGRAM: runs nothing of PROGRAM; exit 0 when the
+ * library loads and manages it, 1 when it cannot be loaded, 2 when it is
+ * privileged (left alone). */
+START_TEST(check_tells_what_the_library_would_do)
+{
+    struct proc p;
+    char want[1024];
+    /* an ordinary dynamic program: loaded, initialised, the defaults */
+    RUN(&p, NULL, "--check", (char *)prog_path("exitfns"));
+    ck_assert_msg(exited_with(&p, 0), "%s: %s", status_str(&p), p.err_buf);
+    snprintf(want, sizeof want, "%s: loads and initialises: managed signals SIGINT,SIGTERM (",
+             prog_path("exitfns"));
+    ck_assert_msg(strncmp(p.out_buf, want, strlen(want)) == 0, "%s", p.out_buf);
+    ck_assert_int_eq(count_of(p.out_buf, "\n"), 1); /* nothing of the program's own output */
+    ck_assert_int_eq(count_of(p.out_buf, "/libmultiexit.so.0, version 0.1.0)\n"), 1);
+    ck_assert_str_eq(p.err_buf, "");
+    proc_free(&p);
+    /* the environment's and the options' signals, and the library's own diagnostics */
+    static const char *const env[] = {"MULTIEXIT_SIGNALS=bogus,hup", NULL};
+    RUN(&p, env, "--check", "true");
+    ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, ": loads and initialises: managed signals SIGHUP ("), 1);
+    ck_assert_str_eq(p.err_buf, "multiexit: MULTIEXIT_SIGNALS: ignoring 'bogus': unknown signal\n");
+    proc_free(&p);
+    RUN(&p, NULL, "-s", "none", "--check", "true");
+    ck_assert_int_eq(count_of(p.out_buf, "managed signals none ("), 1);
+    proc_free(&p);
+    /* statically linked: cannot be loaded */
+    RUN(&p, NULL, "--check", (char *)prog_path("static_prog"));
+    ck_assert_msg(exited_with(&p, 1), "%s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, ": cannot load: statically linked"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "static program ran"), 0);
+    proc_free(&p);
+    /* not a program, not found, --check with a command */
+    RUN(&p, NULL, "--check", "/etc/passwd");
+    ck_assert_msg(exited_with(&p, 1), "%s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "/etc/passwd: cannot load: not an executable file\n");
+    proc_free(&p);
+    RUN(&p, NULL, "--check", "/nonexistent/program");
+    ck_assert_msg(exited_with(&p, 127), "%s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "--check", "true", "false");
+    ck_assert_msg(exited_with(&p, 125), "%s", status_str(&p));
+    proc_free(&p);
+    RUN(&p, NULL, "--check");
+    ck_assert_msg(exited_with(&p, 125), "%s", status_str(&p));
+    proc_free(&p);
+
+    char dir[] = "/tmp/me-check-XXXXXX", path[512], cmd[2048];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    /* a script: its interpreter is checked; the script itself never runs */
+    snprintf(path, sizeof path, "%s/script", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "#!/bin/sh\ntouch %s/ran\n", dir);
+    fclose(f);
+    chmod(path, 0755);
+    RUN(&p, NULL, "--check", path);
+    ck_assert_msg(exited_with(&p, 0), "%s: %s", status_str(&p), p.out_buf);
+    ck_assert_int_eq(count_of(p.out_buf, ": a script run by /bin/sh"), 1);
+    ck_assert_int_eq(count_of(p.out_buf, "/bin/sh: loads and initialises"), 1);
+    snprintf(cmd, sizeof cmd, "%s/ran", dir);
+    ck_assert_int_ne(access(cmd, F_OK), 0);
+    proc_free(&p);
+    /* a 32-bit ELF executable */
+    snprintf(path, sizeof path, "%s/elf32", dir);
+    f = fopen(path, "w");
+    unsigned char ident[64] = {0x7f, 'E', 'L', 'F', 1 /* ELFCLASS32 */, 1, 1};
+    fwrite(ident, 1, sizeof ident, f);
+    fclose(f);
+    chmod(path, 0755);
+    RUN(&p, NULL, "--check", path);
+    ck_assert_msg(exited_with(&p, 1), "%s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, ": cannot load: built for another architecture or a 32-bit one"), 1);
+    proc_free(&p);
+    /* privileged: setuid, setgid, a file capability (root: chown, setcap) */
+    static const char *const modes[][2] = {
+        {"chown 0 %s && chmod 4755 %s", "left alone: privileged, setuid (owner uid 0): "},
+        {"chgrp 65534 %s && chmod 2755 %s", "left alone: privileged, setgid (group 65534): "},
+        {"chmod 755 %s && setcap cap_net_bind_service+ep %s", "left alone: privileged, file capabilities: "},
+    };
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/priv%d", dir, i);
+        snprintf(cmd, sizeof cmd, "cp %s %s", prog_path("exitfns"), path);
+        ck_assert_int_eq(system(cmd), 0);
+        char fmt[256];
+        snprintf(fmt, sizeof fmt, "%s", modes[i][0]);
+        snprintf(cmd, sizeof cmd, fmt, path, path);
+        ck_assert_msg(system(cmd) == 0, "%s", cmd);
+        RUN(&p, NULL, "--check", path);
+        ck_assert_msg(exited_with(&p, 2), "%s: %s", status_str(&p), p.out_buf);
+        ck_assert_msg(count_of(p.out_buf, modes[i][1]) == 1, "%s", p.out_buf);
+        ck_assert_int_eq(count_of(p.out_buf, "no cleanup, no chaining"), 1);
+        proc_free(&p);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wrapper");
@@ -210,6 +310,7 @@ int main(void)
     tcase_add_test(tc, library_lookup_never_uses_the_current_directory);
     tcase_add_test(tc, installed_prefix_finds_its_own_library);
     tcase_add_test(tc, static_binary_warning);
+    tcase_add_test(tc, check_tells_what_the_library_would_do);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }
