@@ -173,15 +173,14 @@ void me_exit_run_signal(int sig)
 static bool is_fault(int sig, const siginfo_t *info)
 {
     return info && info->si_code > 0 &&
-           (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
-            sig == SIGSYS);
+           (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL);
 }
 
 /* During the cleanup: a fault, or abort() or a broken pipe in this process. */
 static bool raised_by_cleanup(int sig, const siginfo_t *info)
 {
-    return is_fault(sig, info) ||
-           ((sig == SIGABRT || sig == SIGPIPE) && info && info->si_pid == me_sys_getpid());
+    return is_fault(sig, info) || ((sig == SIGABRT || sig == SIGPIPE) && info &&
+                                   info->si_code <= 0 && info->si_pid == me_sys_getpid());
 }
 
 /* PID 1 of a pid namespace cannot die by the signal: it exits with 128 +
@@ -209,6 +208,8 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
         return false;
     if (me_in_vfork_child())
         return false; /* its parent's exit: me_exit_from_signal kills the child */
+    if (!default_disp && is_fault(sig, info))
+        return false; /* absorbed, it would fault again: the program's handler decides */
     int wd = atomic_load(&watchdog_timer);
     if (info && info->si_code == SI_TIMER && wd >= 0 && info->si_timerid == wd &&
         st != ST_NORMAL) {
