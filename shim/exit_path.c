@@ -329,10 +329,14 @@ void me_exit_final_hook(void *unused)
     else if (me_cfg.verbose)
         me_log("pid %d: ran %u exit functions, dying by %S", (int)me_sys_getpid(),
                (unsigned)me_exit_functions_ran(), sig);
-    /* What exit() does next (_IO_cleanup) flushes every stream without its
-     * lock, while other threads may still write to it: data twice, lines
-     * torn. fflush(NULL) takes each lock, waiting at most until the
-     * watchdog. */
-    fflush(NULL);
+    /* What exit() does next (_IO_cleanup = fcloseall) flushes every stream
+     * without its lock, while other threads may still write to it: data
+     * twice, lines torn. fflush(NULL) takes each lock, waiting at most until
+     * the watchdog. A normal exit() that a signal joined has no watchdog: it
+     * flushes as glibc would. */
+    if (st == ST_NORMAL)
+        fcloseall();
+    else
+        fflush(NULL);
     me_die_by(sig);
 }
