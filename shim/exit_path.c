@@ -211,8 +211,7 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
     if (!default_disp && is_fault(sig, info))
         return false; /* absorbed, it would fault again: the program's handler decides */
     int wd = atomic_load(&watchdog_timer);
-    if (info && info->si_code == SI_TIMER && wd >= 0 && info->si_timerid == wd &&
-        st != ST_NORMAL) {
+    if (info && info->si_code == SI_TIMER && wd >= 0 && info->si_timerid == wd && sig_of(w)) {
         if (me_cfg.verbose)
             log_end("cleanup timed out", sig_of(w));
         me_die_by(sig_of(w));
@@ -329,14 +328,12 @@ void me_exit_final_hook(void *unused)
     else if (me_cfg.verbose)
         me_log("pid %d: ran %u exit functions, dying by %S", (int)me_sys_getpid(),
                (unsigned)me_exit_functions_ran(), sig);
-    /* What exit() does next (_IO_cleanup = fcloseall) flushes every stream
-     * without its lock, while other threads may still write to it: data
-     * twice, lines torn. fflush(NULL) takes each lock, waiting at most until
-     * the watchdog. A normal exit() that a signal joined has no watchdog: it
-     * flushes as glibc would. */
-    if (st == ST_NORMAL)
-        fcloseall();
-    else
-        fflush(NULL);
+    /* What exit() does next (_IO_cleanup) flushes every stream without its
+     * lock, while other threads may still write to it: data twice, lines
+     * torn. fflush(NULL) takes each lock, waiting at most until the
+     * watchdog, which a normal exit() that a signal joined starts now. */
+    if (st == ST_NORMAL && !start_watchdog(sig))
+        me_die_by(sig);
+    fflush(NULL);
     me_die_by(sig);
 }
