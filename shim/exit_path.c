@@ -165,15 +165,14 @@ static __attribute__((noreturn)) void run_signal_exit(int sig)
 static bool is_fault(int sig, const siginfo_t *info)
 {
     return info && info->si_code > 0 &&
-           (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
-            sig == SIGSYS);
+           (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL);
 }
 
 /* During the cleanup: a fault, or abort() or a broken pipe in this process. */
 static bool raised_by_cleanup(int sig, const siginfo_t *info)
 {
-    return is_fault(sig, info) ||
-           ((sig == SIGABRT || sig == SIGPIPE) && info && info->si_pid == me_sys_getpid());
+    return is_fault(sig, info) || ((sig == SIGABRT || sig == SIGPIPE) && info &&
+                                   info->si_code <= 0 && info->si_pid == me_sys_getpid());
 }
 
 /* PID 1 of a pid namespace cannot die by the signal: it exits with 128 +
@@ -201,9 +200,10 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
         return false;
     if (me_in_vfork_child())
         return false; /* its parent's exit: me_exit_from_signal kills the child */
+    if (!default_disp && is_fault(sig, info))
+        return false; /* absorbed, it would fault again: the program's handler decides */
     int wd = atomic_load(&watchdog_timer);
-    if (info && info->si_code == SI_TIMER && wd >= 0 && info->si_timerid == wd &&
-        st != ST_NORMAL) {
+    if (info && info->si_code == SI_TIMER && wd >= 0 && info->si_timerid == wd && sig_of(w)) {
         if (me_cfg.verbose)
             log_end("cleanup timed out", sig_of(w));
         me_die_by(sig_of(w));
@@ -338,7 +338,9 @@ ME_START void me_exit_final_hook(void *unused)
     /* What exit() does next (_IO_cleanup) flushes every stream without its
      * lock, while other threads may still write to it: data twice, lines
      * torn. fflush(NULL) takes each lock, waiting at most until the
-     * watchdog. */
+     * watchdog, which a normal exit() that a signal joined starts now. */
+    if (st == ST_NORMAL && !start_watchdog(sig))
+        me_die_by(sig);
     fflush(NULL);
     me_die_by(sig);
 }
