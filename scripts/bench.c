@@ -441,7 +441,7 @@ int main(int argc, char **argv)
         return 2;
     }
     fprintf(json, "[");
-    /* ME_BENCH_ONLY=workload: the whole-workload metric alone */
+    /* ME_BENCH_ONLY=workload: the whole-workload metric alone; =micro: all but it */
     const char *only = getenv("ME_BENCH_ONLY");
     if (only && strcmp(only, "workload") == 0)
         goto workload;
@@ -519,7 +519,8 @@ int main(int argc, char **argv)
     report(&m3, ma, mb, MEM_REPS);
 
 workload:
-    if (argc > 5) {
+    /* ME_BENCH_ONLY=micro: everything but the whole workload */
+    if (argc > 5 && !(only && strcmp(only, "micro") == 0)) {
         /* A whole job of some 400 processes (shells, cc, cc1, as, ld,
          * make, the probes configure runs), each loading the library: what
          * /etc/ld.so.preload costs a host. ~5-15 s a run: few pairs, each

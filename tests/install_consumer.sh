@@ -11,7 +11,8 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 # DESTDIR is honoured as well
 DESTDIR=$tmp/dest cmake --install "$build" --prefix /usr/local >/dev/null
 test -e "$tmp/dest/usr/local/include/multiexit.h"
-libdir=$(ls -d "$prefix"/lib*/ | head -n1)
+# lib, lib64 or lib/<multiarch> (Debian's CMAKE_INSTALL_LIBDIR)
+libdir=$(dirname "$(dirname "$(find "$prefix" -name multiexit.pc)")")
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 expected='version 0.1.0
 set_signals(bogus)=-1

@@ -177,7 +177,7 @@ START_TEST(installed_prefix_finds_its_own_library)
     run(&p, NULL, argv);
     ck_assert_msg(exited_with(&p, 0), "%s: %s", status_str(&p), p.err_buf);
     char want[1024];
-    snprintf(want, sizeof want, "%s/lib/libmultiexit.so.0\n", dir);
+    snprintf(want, sizeof want, "%s/%s/libmultiexit.so.0\n", dir, ME_INSTALL_LIBDIR);
     ck_assert_str_eq(p.out_buf, want);
     proc_free(&p);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -19,7 +19,7 @@ static long shim_code_kb(void)
     while (f && fgets(line, sizeof line, f)) {
         char perms[8];
         if (sscanf(line, "%*x-%*x %7s", perms) == 1) /* a mapping's first line */
-            in_code = strstr(line, "libmultiexit") && perms[2] == 'x';
+            in_code = strstr(line, "/libmultiexit.so") && perms[2] == 'x';
         else if (in_code && sscanf(line, "Rss: %ld kB", &kb) == 1)
             total += kb;
     }
