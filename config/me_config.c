@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "me_config.h"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Environment parsing and validation: pure functions, no allocation, no I/O.
  * Diagnostics go through a callback so unit tests can capture them and the
  * shim can write them to stderr with write(2). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A "legacy daemon" that was never taught about SIGTERM: it writes a pid
  * file, logs through stdio (fully buffered, as any log file), and removes the
  * pid file in an atexit function. Killed by SIGTERM without the shim, the pid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libmultiexit public API.
  *
  * For programs that opt in. Link with -lmultiexit (pkg-config multiexit,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "exitfns.h"
 
 #include <sched.h>

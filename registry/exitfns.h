@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exit-function records. Every atexit/on_exit/__cxa_atexit registration the
  * program makes becomes a record, and glibc's own list gets a trampoline
  * pointing at it: glibc keeps deciding the order (LIFO, interleaved with

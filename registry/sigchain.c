@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sigchain.h"
 
 #include <sched.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-signal handler chains and the program's view of each managed signal.
  *
  * Each signal has a current snapshot, published by compare-and-swap. Writers

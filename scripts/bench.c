@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scripts/bench driver: what the shim costs, as ratios against the bare
  * program (and against the floor of loading any preload), measured side by
  * side in one run: interleaved repetitions in rotating order, the median

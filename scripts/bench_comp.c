@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A component for the chained-dispatch benchmark: a library of its own
  * with a SIGTERM handler (handlers of different components chain; a
  * program's own handlers replace each other). Built four times. */

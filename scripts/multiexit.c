@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* multiexit [OPTIONS] [--] COMMAND [ARG]...
  * multiexit [OPTIONS] --check PROGRAM
  *

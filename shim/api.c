@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The public C API (include/multiexit.h). */
 #include "export.h"
 

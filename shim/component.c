@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Components (SEMANTICS section 2): a handler belongs to the loaded object
  * whose code holds it; a handler outside every object (generated code)
  * belongs to the object whose code made the installing call. A new handler

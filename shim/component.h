@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_COMPONENT_H
 #define ME_COMPONENT_H
 

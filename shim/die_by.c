@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Dying by a signal with its default action. See die_by.h. */
 #include "die_by.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_DIE_BY_H
 #define ME_DIE_BY_H
 

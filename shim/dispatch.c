@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one kernel-level handler of every managed signal. Runs the chain as it
  * stood on arrival, newest first, each handler with its own calling
  * convention and mask; then either returns (the program handles the signal)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_DISPATCH_H
 #define ME_DISPATCH_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* GNU hash lookup: the layout is the one binutils and glibc share
  * (nbuckets, symoffset, bloom_size, bloom_shift, bloom[], buckets[],
  * chain[]); the acceptance rules are those of glibc's check_match for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Looking a name up in one loaded object's dynamic symbol table (its GNU
  * hash table), the way the dynamic linker does, without the dynamic
  * linker: no lock, no lazy binding, a few dozen instructions a name. */

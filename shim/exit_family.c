@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* __cxa_atexit (atexit reaches us only through it: glibc's atexit lives in
  * libc_nonshared.a), on_exit, __cxa_finalize, exit and __libc_start_main.
  *

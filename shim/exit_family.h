@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_EXIT_FAMILY_H
 #define ME_EXIT_FAMILY_H
 

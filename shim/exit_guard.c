@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Signals the cleanup raises itself. A flush to a pipe whose reader is gone
  * raises SIGPIPE; a C++ std::thread still joinable at exit calls
  * std::terminate, which raises SIGABRT; an exit function may crash. Any of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The signal-initiated exit, and the one-owner rule for exits.
  *
  * State is one word per process: (owner, signal, state). The owner makes a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_EXIT_PATH_H
 #define ME_EXIT_PATH_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_EXPORT_H
 #define ME_EXPORT_H
 

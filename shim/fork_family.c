@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fork and friends. Ownership of exit functions is by process identity
  * (me_self_id), kept in a page the kernel wipes in every forked child, so
  * fork, _Fork, forkpty, raw clone and syscall(SYS_fork) need no hook to be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_FORK_FAMILY_H
 #define ME_FORK_FAMILY_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One-time initialisation, run by the constructor or by whichever
  * interposed function is called first (another library's constructor may
  * call sigaction or __cxa_atexit before ours runs). */

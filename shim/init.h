@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_INIT_H
 #define ME_INIT_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kernel-level disposition of each managed signal, derived from the
  * program's view: SIG_IGN is real SIG_IGN (so exec inherits it); a default
  * that ignores or stops with nothing chained is real SIG_DFL (the shim is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_KERNEL_DISP_H
 #define ME_KERNEL_DISP_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Messages on stderr, formatted by hand: usable from a signal handler (no
  * stdio, no allocation), one write(2) per line so lines do not interleave. */
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_LOG_H
 #define ME_LOG_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory the shim maps for itself, once, from any context. Raw system
  * calls: no errno, no allocator, async-signal-safe. */
 #include "mapping.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_MAPPING_H
 #define ME_MAPPING_H
 

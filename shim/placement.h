@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_PLACEMENT_H
 #define ME_PLACEMENT_H
 

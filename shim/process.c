@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which process this is: its pid (cached), its identity (ownership of
  * exit functions and handlers across fork), and whether it is a vfork
  * child that shares its parent's memory. See process.h. */

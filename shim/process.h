@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_PROCESS_H
 #define ME_PROCESS_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Resolution of the functions the shim wraps, and of the few libc objects
  * it needs, in one walk over the loaded objects at init.
  *

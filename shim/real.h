@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_REAL_H
 #define ME_REAL_H
 

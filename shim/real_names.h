@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What real.c resolves, with each name's GNU hash written out (computing
  * the hashes at every process start costs a thousand instructions);
  * tests/test_symbols.c checks them against me_elf_hash. */

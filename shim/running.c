@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The handlers this thread is running. See running.h. */
 #include "running.h"
 

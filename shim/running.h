@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_RUNNING_H
 #define ME_RUNNING_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where may a signal-initiated exit run? Running exit() in a handler that
  * interrupted a thread holding a libc-internal lock (malloc's arena lock,
  * the dynamic linker's lock) deadlocks as soon as an exit function needs that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_SAFEPOINT_H
 #define ME_SAFEPOINT_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The configuration as read at init: one object every layer may read. */
 #include "settings.h"
 

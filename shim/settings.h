@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_SETTINGS_H
 #define ME_SETTINGS_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sigaction and the functions glibc builds on its internal __sigaction
  * (signal, bsd_signal, ssignal, sysv_signal, sigset, sigignore,
  * siginterrupt, abort). sigaction of an unmanaged signal goes straight to

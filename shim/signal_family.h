@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_SIGNAL_FAMILY_H
 #define ME_SIGNAL_FAMILY_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The warm and the rest code (shim/layout.ld) are adjacent pages of the
  * library with the same protection, which the kernel maps as one mapping;
  * and a mapping is faulted in whole (fault-around), so a program that only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef ME_SPLIT_LAYOUT_H
 #define ME_SPLIT_LAYOUT_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Raw system calls. The shim is loaded into every process, and each libc
  * function it calls for the first time costs a lazy PLT binding (about 700
  * instructions of dynamic-linker work, at every process start for the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Fixture of the deb_* tests: builds the Debian packages with scripts/deb
 # into OUT_DIR (nocheck: ctest runs the suites itself) and checks what each
 # package holds and depends on.

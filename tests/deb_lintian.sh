@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # lintian on every package built by deb_build (the .changes lists them, the
 # -dbgsym ones included): no error and no warning; overrides (debian/*.
 # lintian-overrides) carry their reasons.

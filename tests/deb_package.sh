@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # As root: installs the Debian packages built by deb_build, checks that the
 # installed command and library alone clean up a program on SIGTERM, that
 # a program builds against libmultiexit-dev with pkg-config, and purges them.

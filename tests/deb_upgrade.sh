@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # As root: the life of the Debian packages on a machine. Builds the same
 # source as a previous version (VERSION~previous) into PREV_DIR, installs
 # it, upgrades it to deb_build's packages, removes and purges them, and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Tools work on a program under the shim as on any other: gdb stops in main
 # and in a handler that the dispatcher calls, and its backtrace from there
 # reaches main through the shim's frames; the library has the sections tools

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runs test programs as real processes, with or without the shim preloaded,
  * and synchronises with them over pipes:
  *   fd 0  the program's stdin (a pipe the test writes to, or /dev/null)

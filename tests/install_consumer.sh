@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the build into a temporary prefix (DESTDIR too), then builds a
 # program against the installed files only: once with pkg-config, once with
 # CMake's find_package. Usage: install_consumer.sh BUILD_DIR SOURCE_DIR

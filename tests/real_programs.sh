@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Real programs must behave the same with the shim as without it, except for
 # the promised cleanup. Usage: real_programs.sh SHIM CASE
 # Exit 0 = same behaviour, 1 = difference, 77 = the program is not on this

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds the RPMs with scripts/rpm into OUT_DIR, checks their file lists
 # (rpm -qlp), installs them into a temporary root (rpm --root), checks the
 # installed command finds its library there, erases them, and runs rpmlint

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Real servers must behave the same with the shim as without it. Each case
 # runs one scenario twice, without the shim and then with it, writes what it
 # observes (exit statuses, pid files, which processes live, client output,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Handler chaining: real programs under the preload, real signals. */
 #include <check.h>
 #include <stdbool.h>

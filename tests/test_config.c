@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config/: every accepted spelling, every refused token and its message. */
 #include <check.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Signal-initiated exit: real programs under the preload, real signals. */
 #include <check.h>
 #include <sched.h>

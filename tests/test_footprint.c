@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the shim's code costs a process in memory (shim/layout.ld): a
  * program that only starts and exits reads the first code mapping and the
  * data page, nothing else; one that also registers exit functions, forks

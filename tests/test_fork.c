@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exit-function ownership across fork, daemon(), vfork and the C API. */
 #include <check.h>
 #include <poll.h>

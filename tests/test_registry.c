@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry/ under concurrency, linked directly (for ThreadSanitizer and
  * AddressSanitizer): writers installing and removing while readers copy. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where the signal-initiated exit may run (shim/safepoint.c), asked about
  * contexts built on libc's real machine code: the interrupted pc is a real
  * instruction of write(), malloc() or this program, and the stack holds a

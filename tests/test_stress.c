@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stress: data loss, deadlock, signal storms with forks, fork storms.
  * Bounded in count and time; every wait has a deadline. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shim's own symbol lookup (shim/elf_symbols.c) against the dynamic
  * linker's: for every name the shim resolves, and for the version and IFUNC
  * cases dlsym handles specially, the answer must be dlsym's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Transparency of the handler chain (issue 13, SEMANTICS.md sections 0-2).
  *
  * Differential: every scenario (progs/transparency.c) runs without and with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The multiexit command: exit codes, exec, LD_PRELOAD, library lookup. */
 #include <check.h>
 #include <signal.h>

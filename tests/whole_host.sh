@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Whole-host use (issue 17): the library named in /etc/ld.so.preload, so
 # that every dynamic program gets it, as an administrator would set it up.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Built against the installed header and library only (pkg-config or
  * find_package), linked with -lmultiexit: the API without LD_PRELOAD. */
 #include <multiexit.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for config/: every variable's parser. It must never
  * crash, and never accept what the contract refuses. */
 #include <stdint.h>

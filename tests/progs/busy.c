@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Threads busy in malloc/free/fprintf; the exit function allocates and
  * prints. A signal-initiated exit that ran on a thread holding malloc's
  * arena lock would deadlock here. Usage: busy NTHREADS */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Handler chaining, one scenario per mode (see test_chain.c). Output is
  * written with write(2) from handlers and printf elsewhere. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the test programs: report readiness on fd 3 (see harness.h). */
 #ifndef ME_PROGS_COMMON_H
 #define ME_PROGS_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A "component": a shared library that installs its own SIGTERM handler,
  * unaware of the others. Built several times with COMP set to its name. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // C++ static destructors, a function-local static, atexit and buffered
 // iostream output. Modes: wait (ready, then wait for a signal), exit.
 #include <cstdio>

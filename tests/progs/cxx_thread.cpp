@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A global std::thread still joinable at exit: its destructor calls
 // std::terminate. With "wait": atexit, ready, then wait for a signal.
 #include <cstdio>

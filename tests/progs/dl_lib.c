@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loaded with dlopen by dl_main: registers an exit function. */
 #include <stdio.h>
 #include <stdlib.h>

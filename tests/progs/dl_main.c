@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dlopen a library that registers an exit function, dlclose it (the
  * function runs then, as glibc does), then wait for a signal. */
 #include <dlfcn.h>

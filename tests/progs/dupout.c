@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A line left in stdout's buffer (a pipe: fully buffered) when the process
  * forks; the child is killed by SIGTERM. Without the shim the child's copy
  * of the buffer dies with it and the line appears once. */

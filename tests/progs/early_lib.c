@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linked into early_main as DT_NEEDED: its constructor runs before the
  * preloaded shim's constructor (ld.so initialises dependencies first), and
  * registers an exit function and a SIGINT handler from there. */

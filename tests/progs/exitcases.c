@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small programs against the exit path's rules (SEMANTICS.md section 3).
  * Modes:
  *   vfork     atexit; a vfork child that says "ready" and waits: the test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every kind of exit function, and buffered output. Modes:
  *   wait         ready, then wait for a signal
  *   exit         exit(143) (the status a SIGTERM cleanup passes to on_exit)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exit-function ownership across every way to fork. Modes:
  *   shared      API shared functions before/after forks, grandchildren
  *   raw         _Fork, syscall(SYS_fork), clone(): children exit(0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 200 children, each with its own private exit function, under a parent
  * with one private and one shared function; the test sends SIGTERM to the
  * whole process group. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* For tests/debuggers.sh: a handler the dispatcher calls, reached from
  * main through raise(). */
 #include <signal.h>

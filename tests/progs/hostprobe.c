@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* For tests/whole_host.sh: reports, on fd 3, what a program sees of the
  * shim and of its signal dispositions, then waits for a signal. Its atexit
  * function writes "cleanup" on stdout.

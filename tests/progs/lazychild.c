@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A forked child's first call of a function its parent never called: the
  * dynamic loader binds it then (lazy binding), looking the name up in
  * every object of the global scope, the preloaded shim included. Prints

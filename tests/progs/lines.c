@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writes numbered lines through stdio (fully buffered, to FILE) in a tight
  * loop until killed. Usage: lines FILE */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A REPL-like program: its SIGINT handler siglongjmps back to the loop,
  * and the loop does a sigaction save/restore all the time, so signals land
  * inside sigaction. Prints how many times it jumped, at stdin EOF.

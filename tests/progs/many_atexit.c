@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* N registrations through __cxa_atexit (what atexit compiles to), then
  * exit(): every one runs, newest first. Usage: many_atexit N */
 #include <stdint.h>

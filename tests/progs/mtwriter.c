@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One thread writes numbered lines ("line N") to buffered stdout in a loop
  * while main waits for a signal. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program with almost no address space left (RLIMIT_AS just above what
  * it maps) installs a SIGTERM handler and waits for the signal. Under the
  * shim, the handler chains' memory cannot be mapped: the program must work

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Another preload library, to check that the wrapper keeps LD_PRELOAD. */
 #include <unistd.h>
 

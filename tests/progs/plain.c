@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An ordinary program that never gets a signal: it registers an exit
  * function, ignores SIGPIPE, forks a child that exits, and exits.
  * With "raise" it then also catches a SIGTERM it sends itself. */

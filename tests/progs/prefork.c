@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A prefork master: pid file removed by an atexit function registered
  * before forking 8 workers, each with its own atexit function.
  *   prefork exit PIDFILE   workers exit(0) at once; master exits at stdin EOF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A signal-initiated exit on one thread while main returns: only one of
  * them may walk glibc's exit list (glibc 2.36 has no lock for it).
  *

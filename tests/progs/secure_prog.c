@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linked with -lmultiexit; run setgid by the test to get AT_SECURE. */
 #include <errno.h>
 #include <signal.h>

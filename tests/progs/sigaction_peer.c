@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A peer preload library that wraps sigaction, as OpenJDK's libjsig or a
  * tracer does: it reports each SIGTERM install that reaches it and passes
  * the call on to the next definition. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A parent and a forked child in their own process group, each with its
  * own exit function; the test sends SIGINT to the whole group. */
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A tight loop of vfork + _exit, posix_spawn and fork, with an exit
  * function that prints one line; its own process group, for the test's
  * SIGTERM to the group at a random moment. */

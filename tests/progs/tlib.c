@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A library component for the transparency tests (test_transparency.c):
  * its handler lives in this shared object, so under the contract's component
  * rule it belongs to a component other than the program's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A plugin for the transparency tests: loaded with dlopen, installs its own
  * SIGTERM handler, then unloaded by the host with dlclose. */
 #include <signal.h>

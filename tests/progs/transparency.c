@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Transparency of the handler chain (issue 13), one scenario per mode; see
  * test_transparency.c. Each mode is run without and with the shim and the
  * two runs are compared. Handlers write with write(2); everything else uses

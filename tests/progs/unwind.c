@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stack walks across the shim's frames: a SIGTERM handler and an exit
  * function each walk their stack (glibc's backtrace, the unwinder that
  * C++ exceptions and thread cancellation use too) and print the named

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # mkproject.sh DIR: writes a small autoconf-style C project into DIR, for
 # measuring and testing a whole multi-process job under the preload:
 #   ./configure   some 60 compiler probes (cc, cc1, as, ld: hundreds of processes)

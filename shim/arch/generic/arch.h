@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An architecture with no port: raw system calls through libc's syscall(),
  * no reading of the interrupted context (a signal-initiated exit then
  * starts at once in the handler, which can deadlock if the signal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86-64: everything the shim knows about the machine, in one file (the
  * build puts this directory on the include path; arch/generic/arch.h is
  * the fallback). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vfork cannot be wrapped by a C function: the child runs on the parent's
  * stack, and returning through a wrapper's frame would leave the parent a
  * clobbered one. The stub calls the preparation (fork_family.c), which
