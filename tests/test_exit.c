@@ -187,13 +187,12 @@ START_TEST(timeout_bounds_cleanup)
     char line[64];
     proc_spawn(&p, true, env_t1, prog_path("exitfns"), "block", NULL);
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
-    double t0 = now_s();
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    double took = now_s() - t0;
+    /* the watchdog's SIGTERM, not the last resort's SIGKILL (2 s later) nor
+     * the harness's deadline: no wall clock needed outside test_stress */
     ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
     ck_assert_int_eq(count_of(p.out_buf, "blocker entered"), 1);
-    ck_assert_msg(took < 2.0, "took %.2f s", took);
     proc_free(&p);
 }
 END_TEST
@@ -393,14 +392,15 @@ START_TEST(shell_sees_143)
 }
 END_TEST
 
+/* A few trials as a correctness check (also under the sanitizers); the
+ * 500-trial run, with its 1 s bound on every end, is test_stress's. */
 START_TEST(no_deadlock_when_interrupting_malloc_and_stdio)
 {
     int hangs, wrong, slow;
     double worst;
-    busy_trials(200, 12345, &hangs, &wrong, &slow, &worst);
-    ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0,
-                  "200 trials: %d hangs, %d wrong, %d slower than 1 s (worst %.3f s)", hangs,
-                  wrong, slow, worst);
+    busy_trials(50, 12345, &hangs, &wrong, &slow, &worst);
+    ck_assert_msg(hangs == 0 && wrong == 0, "50 trials: %d hangs, %d wrong (worst %.3f s)", hangs,
+                  wrong, worst);
 }
 END_TEST
 
