@@ -74,4 +74,18 @@ bool exited_with(const struct proc *p, int code);
 /* A human-readable description of p's status, for failure messages. */
 const char *status_str(const struct proc *p);
 
+/* The shapes every suite repeats. */
+/* Spawns prog and waits (at most timeout s) for its first "ready" line on
+ * fd 3, which is copied to line (n bytes); fails the test if none comes. */
+#define proc_start_ready(p, preload, env, timeout, line, n, ...)                               \
+    do {                                                                                       \
+        proc_spawn((p), (preload), (env), __VA_ARGS__, NULL);                                  \
+        ck_assert_msg(proc_wait_ready((p), (line), (n), (timeout)), "%s never got ready",     \
+                      #__VA_ARGS__);                                                           \
+    } while (0)
+/* p died by signal sig / exited with code; the message says what it did. */
+#define ck_assert_died_by(p, sig) ck_assert_msg(died_by((p), (sig)), "status: %s", status_str(p))
+#define ck_assert_exited_with(p, code)                                                         \
+    ck_assert_msg(exited_with((p), (code)), "status: %s", status_str(p))
+
 #endif

@@ -17,8 +17,7 @@
 static void start(struct proc *p, const char *const *env, const char *mode)
 {
     char line[64];
-    proc_spawn(p, true, env, prog_path("chain"), mode, NULL);
-    ck_assert_msg(proc_wait_ready(p, line, sizeof line, T), "chain %s never got ready", mode);
+    proc_start_ready(p, true, env, T, line, sizeof line, prog_path("chain"), mode);
 }
 
 /* Sends sig, then a byte; the program answers "alive" only after the
@@ -36,7 +35,7 @@ static void end_normally(struct proc *p)
 {
     proc_close_stdin(p);
     proc_finish(p, T);
-    ck_assert_msg(exited_with(p, 0), "status: %s", status_str(p));
+    ck_assert_exited_with(p, 0);
 }
 
 START_TEST(two_components_chain)
@@ -109,7 +108,7 @@ START_TEST(reraise_idiom_runs_once_and_dies)
     start(&p, NULL, "reraise");
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, "reraiser\nexitfn\n");
     proc_free(&p);
 }
@@ -134,7 +133,7 @@ START_TEST(resethand_runs_once_then_default)
     signal_and_sync(&p, SIGTERM);
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, "b\ncomp1 handler\ncomp1 handler\nexitfn\n");
     proc_free(&p);
 }
@@ -185,7 +184,7 @@ static void eintr_case(const char *mode, bool preload, char **out)
     proc_send(&p, "x"); /* completes a restarted read */
     proc_close_stdin(&p);
     proc_finish(&p, T);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     *out = strdup(p.out_buf);
     proc_free(&p);
 }
@@ -215,12 +214,11 @@ START_TEST(sig_ign_is_inherited_across_exec)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, NULL, prog_path("chain"), "ign-exec", prog_path("exitfns"), NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("chain"), "ign-exec", prog_path("exitfns"));
     proc_kill(&p, SIGTERM);
     proc_close_stdin(&p);
     proc_finish(&p, T);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_int_eq(count_of(p.out_buf, "inherited SIG_IGN\n"), 1);
     proc_free(&p);
 }
@@ -251,7 +249,7 @@ START_TEST(vfork_child_cannot_change_the_parents_view)
 {
     struct proc p;
     same_as_without("vfork-reset", NULL, &p);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_str_eq(p.out_buf, "parent after vfork child reset: r=0 handler=a flags=0x14000000 "
                                 "mask=0x4000\na\nparent goes on\nexitfn\n");
     proc_free(&p);
@@ -265,7 +263,7 @@ START_TEST(vfork_child_of_a_forked_child_cannot_change_its_view)
 {
     struct proc p;
     same_as_without("fork-vfork-reset", NULL, &p);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_str_eq(p.out_buf, "parent after vfork child reset: r=0 handler=a flags=0x14000000 "
                                 "mask=0x4000\na\nparent goes on\nexitfn\n");
     proc_free(&p);
@@ -279,14 +277,14 @@ START_TEST(system_and_abort_unchanged)
     ck_assert_str_eq(p.out_buf, "from system\nsystem=768\nexitfn\n");
     proc_free(&p);
     same_as_without("abort", NULL, &p);
-    ck_assert_msg(died_by(&p, SIGABRT), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGABRT);
     ck_assert_str_eq(p.out_buf, "before abort\n");
     proc_free(&p);
     /* with ABRT managed, abort() cleans up and still dies by SIGABRT */
     static const char *const env[] = {"MULTIEXIT_SIGNALS=TERM,ABRT", NULL};
     proc_spawn(&p, true, env, prog_path("chain"), "abort", NULL);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGABRT), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGABRT);
     ck_assert_str_eq(p.out_buf, "before abort\nexitfn\n");
     proc_free(&p);
 }
@@ -309,7 +307,7 @@ START_TEST(stack_walks_cross_the_shim)
         proc_spawn(&with, true, NULL, prog_path("unwind"), modes[k], NULL);
         proc_finish(&with, T);
         ck_assert_str_eq(with.out_buf, want[k]);
-        ck_assert_msg(exited_with(&with, 0), "status: %s", status_str(&with));
+        ck_assert_exited_with(&with, 0);
         proc_free(&bare);
         proc_free(&with);
     }

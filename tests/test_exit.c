@@ -33,8 +33,7 @@ static void run_and_signal(struct proc *p, const char *const *env, const char *p
                            const char *mode, int sig, int times)
 {
     char line[64];
-    proc_spawn(p, true, env, prog_path(prog), mode, NULL);
-    ck_assert_msg(proc_wait_ready(p, line, sizeof line, T), "%s %s never got ready", prog, mode);
+    proc_start_ready(p, true, env, T, line, sizeof line, prog_path(prog), mode);
     for (int i = 0; i < times; i++)
         proc_kill(p, sig);
     proc_finish(p, T);
@@ -48,7 +47,7 @@ START_TEST(sigterm_runs_everything_exit_runs)
                            "destructor\n");
     struct proc p;
     run_and_signal(&p, NULL, "exitfns", "wait", SIGTERM, 1);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, want);
     ck_assert_str_eq(p.err_buf, "");
     proc_free(&p);
@@ -63,7 +62,7 @@ START_TEST(cxx_static_destructors_run)
     ck_assert_int_eq(count_of(want, "dtor global a"), 1);
     struct proc p;
     run_and_signal(&p, NULL, "cxx_static", "wait", SIGTERM, 1);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, want);
     proc_free(&p);
     free(want);
@@ -76,7 +75,7 @@ START_TEST(sigint_runs_everything)
     char *want = reference("exitfns", "exit-int", &st);
     struct proc p;
     run_and_signal(&p, NULL, "exitfns", "wait", SIGINT, 1);
-    ck_assert_msg(died_by(&p, SIGINT), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGINT);
     ck_assert_str_eq(p.out_buf, want);
     proc_free(&p);
     free(want);
@@ -91,12 +90,12 @@ START_TEST(signals_variable_chooses_signals)
     char *want = reference("exitfns", "exit-hup", &st);
     struct proc p;
     run_and_signal(&p, env_hup, "exitfns", "wait", SIGHUP, 1);
-    ck_assert_msg(died_by(&p, SIGHUP), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGHUP);
     ck_assert_str_eq(p.out_buf, want);
     proc_free(&p);
     /* SIGTERM is no longer managed: it kills at once, as without the shim */
     run_and_signal(&p, env_hup, "exitfns", "wait", SIGTERM, 1);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, "");
     proc_free(&p);
     free(want);
@@ -111,8 +110,7 @@ START_TEST(non_terminating_defaults_are_kept)
     struct proc p;
     char line[64];
     int st;
-    proc_spawn(&p, true, env, prog_path("chain"), "plain", NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, env, T, line, sizeof line, prog_path("chain"), "plain");
     proc_kill(&p, SIGTSTP);
     ck_assert_int_eq(waitpid(p.pid, &st, WUNTRACED), p.pid);
     ck_assert_msg(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP, "not stopped by SIGTSTP: %#x", st);
@@ -126,7 +124,7 @@ START_TEST(non_terminating_defaults_are_kept)
     }
     proc_kill(&p, SIGQUIT); /* terminates (with a core where allowed): cleanup first */
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGQUIT), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGQUIT);
     ck_assert_str_eq(p.out_buf, "exitfn\n");
     proc_free(&p);
 }
@@ -136,12 +134,11 @@ START_TEST(ignored_sigterm_is_survived)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, NULL, prog_path("exitfns"), "ignore", NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("exitfns"), "ignore");
     proc_kill(&p, SIGTERM); /* ignored: discarded before kill() returns */
     proc_close_stdin(&p);
     proc_finish(&p, T);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_str_eq(p.out_buf, "main line\natexit 3\non_exit status=0 arg=x\natexit 2\natexit 1\n"
                                 "destructor\n");
     proc_free(&p);
@@ -152,12 +149,11 @@ START_TEST(inherited_ignore_is_kept)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, NULL, prog_path("exitfns"), "inherited", NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("exitfns"), "inherited");
     proc_kill(&p, SIGTERM);
     proc_close_stdin(&p);
     proc_finish(&p, T);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_int_eq(count_of(p.out_buf, "inherited SIG_IGN\n"), 1);
     ck_assert_int_eq(count_of(p.out_buf, "atexit 1\n"), 1);
     proc_free(&p);
@@ -171,7 +167,7 @@ START_TEST(repeated_signals_run_once)
     for (int threads = 0; threads < 2; threads++) {
         struct proc p;
         run_and_signal(&p, NULL, "exitfns", threads ? "threads" : "wait", SIGTERM, 5);
-        ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+        ck_assert_died_by(&p, SIGTERM);
         ck_assert_str_eq(p.out_buf, want);
         proc_free(&p);
     }
@@ -185,13 +181,12 @@ START_TEST(timeout_bounds_cleanup)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, env_t1, prog_path("exitfns"), "block", NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, env_t1, T, line, sizeof line, prog_path("exitfns"), "block");
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
     /* the watchdog's SIGTERM, not the last resort's SIGKILL (2 s later) nor
      * the harness's deadline: no wall clock needed outside test_stress */
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_int_eq(count_of(p.out_buf, "blocker entered"), 1);
     proc_free(&p);
 }
@@ -201,11 +196,10 @@ START_TEST(dlclosed_library_functions_run_at_dlclose_only)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, NULL, prog_path("dl_main"), prog_path("libdl_lib.so"), NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("dl_main"), prog_path("libdl_lib.so"));
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, "before dlclose\nlib exitfn\nafter dlclose\nmain exitfn\n");
     proc_free(&p);
 }
@@ -215,15 +209,14 @@ START_TEST(works_before_the_shim_constructor)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, NULL, prog_path("early_main"), NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("early_main"));
     proc_kill(&p, SIGINT); /* the early library's handler: the program goes on */
     proc_send(&p, "x");
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
     ck_assert_str_eq(line, "alive");
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, "early INT handler\nmain exitfn\nearly exitfn\n");
     proc_free(&p);
 }
@@ -235,11 +228,10 @@ START_TEST(early_initialisation_reads_the_environment)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, env_hup, prog_path("early_main"), NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, env_hup, T, line, sizeof line, prog_path("early_main"));
     proc_kill(&p, SIGHUP);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGHUP), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGHUP);
     ck_assert_str_eq(p.out_buf, "main exitfn\nearly exitfn\n");
     proc_free(&p);
 }
@@ -260,11 +252,10 @@ START_TEST(peer_preload_wrapping_sigaction_is_next_in_line)
     struct proc p;
     char line[64];
 
-    proc_spawn(&p, true, env_after, prog_path("exitfns"), "wait", NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, env_after, T, line, sizeof line, prog_path("exitfns"), "wait");
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, want);
     /* the shim took SIGTERM over at start-up through the peer */
     ck_assert_int_ge(count_of(p.err_buf, "peer: SIGTERM install\n"), 1);
@@ -273,15 +264,14 @@ START_TEST(peer_preload_wrapping_sigaction_is_next_in_line)
     /* before the shim: it sees the program's sigaction call (comp1 uses
      * signal(), which reaches glibc without passing through it), and the
      * shim still chains both */
-    proc_spawn(&p, false, env_before, prog_path("chain"), "two", NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, false, env_before, T, line, sizeof line, prog_path("chain"), "two");
     proc_kill(&p, SIGTERM);
     proc_send(&p, "x");
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
     ck_assert_str_eq(line, "alive");
     proc_close_stdin(&p);
     proc_finish(&p, T);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_str_eq(p.out_buf, "main handler\ncomp1 handler\nexitfn\n");
     ck_assert_int_eq(count_of(p.err_buf, "peer: SIGTERM install\n"), 1);
     proc_free(&p);
@@ -297,7 +287,7 @@ START_TEST(bad_tokens_are_reported_and_the_rest_applies)
     char *want = reference("exitfns", "exit", &st);
     struct proc p;
     run_and_signal(&p, env_bad, "exitfns", "wait", SIGTERM, 1);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, want);
     ck_assert_int_eq(count_of(p.err_buf, "\n"), 3);
     ck_assert_int_eq(count_of(p.err_buf, "multiexit: MULTIEXIT_SIGNALS: ignoring "), 3);
@@ -327,22 +317,20 @@ START_TEST(secure_mode_is_left_alone)
     static const char *const env[] = {"MULTIEXIT_SIGNALS=HUP", "MULTIEXIT_VERBOSE=1", NULL};
     struct proc p;
     char line[128];
-    proc_spawn(&p, false, env, copy, NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, false, env, T, line, sizeof line, copy);
     ck_assert_str_eq(line, "secure=1 set_signals=-1/EPERM term=default");
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, ""); /* no cleanup */
     ck_assert_str_eq(p.err_buf, ""); /* MULTIEXIT_VERBOSE was not read */
     proc_free(&p);
     /* the same program, not privileged: the library manages its signals */
-    proc_spawn(&p, false, NULL, prog_path("secure_prog"), NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, false, NULL, T, line, sizeof line, prog_path("secure_prog"));
     ck_assert_str_eq(line, "secure=0 set_signals=0 term=default");
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, "secure exitfn\n");
     proc_free(&p);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -386,7 +374,7 @@ START_TEST(shell_sees_143)
     struct proc p;
     proc_spawn(&p, false, NULL, "/bin/bash", "-c", script, NULL);
     proc_finish(&p, T);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_str_eq(p.out_buf, "143\n");
     proc_free(&p);
 }
@@ -408,8 +396,7 @@ START_TEST(one_thread_owns_the_exit)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, NULL, prog_path("race"), NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("race"));
     proc_kill(&p, SIGTERM); /* taken by the helper thread: the gate closes */
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
     ck_assert_str_eq(line, "gate");
@@ -420,7 +407,7 @@ START_TEST(one_thread_owns_the_exit)
     ck_assert_msg(proc_wait_syscall(&p, 34, T), "main thread did not wait for the exit owner");
     proc_send(&p, "x"); /* open the gate */
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_str_eq(p.out_buf, "gate start\ngate end\nolder exitfn\ndestructor\n");
     proc_free(&p);
 }

@@ -27,8 +27,7 @@ static void prefork(bool term)
     close(fd);
     struct proc p;
     char line[512];
-    proc_spawn(&p, true, NULL, prog_path("prefork"), term ? "term" : "exit", pidfile, NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("prefork"), term ? "term" : "exit", pidfile);
     if (term) {
         char *s = line + strlen("workers");
         for (int i = 0; i < 8; i++)
@@ -43,9 +42,9 @@ static void prefork(bool term)
         proc_close_stdin(&p);
     proc_finish(&p, T);
     if (term)
-        ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+        ck_assert_died_by(&p, SIGTERM);
     else
-        ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+        ck_assert_exited_with(&p, 0);
     ck_assert_msg(!exists(pidfile), "pid file left behind");
     ck_assert_int_eq(count_of(p.out_buf, "master cleanup in master\n"), 1);
     ck_assert_int_eq(count_of(p.out_buf, "master cleanup in a WORKER"), 0);
@@ -164,13 +163,12 @@ START_TEST(daemon_child_takes_over_private_functions)
     close(fd);
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, NULL, prog_path("forks"), "daemon", file, NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("forks"), "daemon", file);
     pid_t d = (pid_t)atoi(line + 4);
     ck_assert_int_gt(d, 0);
     ck_assert_int_ne(d, p.pid);
     proc_finish(&p, T); /* the original parent _exits inside daemon() */
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     kill(d, SIGTERM);
     wait_gone(d);
     FILE *f = fopen(file, "r");
@@ -200,7 +198,7 @@ static void sigint_group(bool ignore)
         kill(child, SIGTERM);
     }
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGINT), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGINT);
     ck_assert_int_eq(count_of(p.out_buf, "parent cleanup\n"), 1);
     ck_assert_int_eq(count_of(p.out_buf, "child cleanup\n"), 1);
     proc_free(&p);
@@ -213,7 +211,7 @@ static void forkpty_child(bool ignore)
     proc_spawn(&p, true, ignore ? env_ignore : NULL, prog_path("forks"), "forkpty", NULL);
     proc_close_stdin(&p);
     proc_finish(&p, T);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_int_eq(count_of(p.out_buf, ignore ? "child SIGINT ignored\r\n"
                                                 : "child SIGINT default\r\n"), 1);
     ck_assert_int_eq(count_of(p.out_buf, "private in"), 1); /* the parent's only */
@@ -237,15 +235,14 @@ START_TEST(api_chooses_signals)
     for (int round = 0; round < 2; round++) {
         struct proc p;
         char line[64];
-        proc_spawn(&p, true, NULL, prog_path("forks"), "setsig", NULL);
-        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("forks"), "setsig");
         proc_kill(&p, round == 0 ? SIGHUP : SIGTERM);
         proc_finish(&p, T);
         if (round == 0) { /* HUP is managed now: cleanup, then death by HUP */
-            ck_assert_msg(died_by(&p, SIGHUP), "status: %s", status_str(&p));
+            ck_assert_died_by(&p, SIGHUP);
             ck_assert_str_eq(p.out_buf, "bogus=-1\nprivate in parent\n");
         } else { /* TERM no longer is: killed at once, as without the shim */
-            ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+            ck_assert_died_by(&p, SIGTERM);
             ck_assert_str_eq(p.out_buf, "bogus=-1\n");
         }
         proc_free(&p);
@@ -258,7 +255,7 @@ START_TEST(a_million_registrations)
     struct proc p;
     proc_spawn(&p, true, NULL, prog_path("many_atexit"), "1000000", NULL);
     proc_finish(&p, 60);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     ck_assert_str_eq(p.out_buf, "ran all, 0 out of order\n");
     proc_free(&p);
 }

@@ -95,8 +95,7 @@ START_TEST(signal_storm_while_installing_and_forking)
     const int n = 100000;
     struct proc p;
     char line[32];
-    proc_spawn(&p, true, env, prog_path("chain"), "storm-fork", NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, env, T, line, sizeof line, prog_path("chain"), "storm-fork");
     union sigval v = {.sival_int = 7};
     for (int i = 0; i < n; i++)
         while (sigqueue(p.pid, SIGRTMIN + 1, v) != 0) {
@@ -105,7 +104,7 @@ START_TEST(signal_storm_while_installing_and_forking)
         }
     proc_close_stdin(&p);
     proc_finish(&p, 60);
-    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_exited_with(&p, 0);
     char want[64];
     snprintf(want, sizeof want, "count=%d\n", n);
     ck_assert_int_eq(count_of(p.out_buf, want), 1);
@@ -121,8 +120,7 @@ START_TEST(longjmp_out_of_interrupted_sigaction)
 {
     struct proc p;
     char line[32];
-    proc_spawn(&p, true, NULL, prog_path("longjmp_loop"), NULL);
-    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("longjmp_loop"));
     int sent = 0;
     for (; sent < 20000; sent++) {
         kill(p.pid, SIGINT);
@@ -149,7 +147,7 @@ START_TEST(fork_storm_sigterm_to_the_group)
     ck_assert(proc_wait_ready(&p, line, sizeof line, 60));
     kill(-p.pid, SIGTERM);
     proc_finish(&p, 60);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_int_eq(count_of(p.out_buf, "shared in "), 201);
     ck_assert_int_eq(count_of(p.out_buf, "parent private in -1\n"), 1);
     ck_assert_int_eq(count_of(p.out_buf, "parent private in "), 1);
@@ -174,8 +172,7 @@ START_TEST(group_sigterm_during_vfork_spawn_fork_300_trials)
     for (int trial = 0; trial < 300; trial++) {
         struct proc p;
         char line[32], want[48];
-        proc_spawn(&p, true, NULL, prog_path("spawnloop"), NULL);
-        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("spawnloop"));
         random_delay(&seed, 20000);
         double t0 = now_s();
         kill(-p.pid, SIGTERM);
@@ -223,8 +220,7 @@ START_TEST(threaded_writer_200_trials)
     for (int trial = 0; trial < 200; trial++) {
         struct proc p;
         char line[32];
-        proc_spawn(&p, true, NULL, prog_path("mtwriter"), NULL);
-        ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+        proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("mtwriter"));
         random_delay(&seed, 3000);
         proc_kill(&p, SIGTERM);
         proc_finish(&p, 10.0);

@@ -103,7 +103,7 @@ START_TEST(execs_and_signal_death_passes_through)
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
     proc_kill(&p, SIGTERM); /* the pid we started is the program's: exec, no fork */
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     ck_assert_int_eq(count_of(p.out_buf, "atexit 1\n"), 1);
     ck_assert_int_eq(count_of(p.out_buf, "on_exit status=143"), 1);
     proc_free(&p);
@@ -122,7 +122,7 @@ START_TEST(existing_preload_is_kept)
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
-    ck_assert_msg(died_by(&p, SIGTERM), "status: %s", status_str(&p));
+    ck_assert_died_by(&p, SIGTERM);
     /* once in the wrapper process (it is dynamically linked too), once in
      * the program it exec'd */
     ck_assert_int_eq(count_of(p.err_buf, "other preload loaded\n"), 2);
