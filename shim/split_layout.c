@@ -8,6 +8,7 @@
  * the memory such a program uses grows. Built only with the split layout. */
 #include "split_layout.h"
 
+#include <stdint.h>
 #include <sys/mman.h>
 
 #include "sys.h"
@@ -17,5 +18,7 @@ extern const char me_warm_start[], me_warm_end[]; /* from the script */
 
 ME_START void me_split_layout(void)
 {
-    me_sys(SYS_madvise, me_warm_start, me_warm_end - me_warm_start, MADV_DONTDUMP);
+    /* two symbols the script places, compared as addresses */
+    uintptr_t lo = (uintptr_t)me_warm_start, hi = (uintptr_t)me_warm_end;
+    me_sys(SYS_madvise, lo, hi - lo, MADV_DONTDUMP);
 }
