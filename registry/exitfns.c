@@ -137,6 +137,8 @@ bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self)
     return true;
 }
 
+bool me_exitfns_any(void) { return atomic_load_explicit(&first.hdr.used, memory_order_relaxed) != 0; }
+
 void *me_exitfns_fn(const struct me_exit_rec *r) { return r->fn; }
 void *me_exitfns_arg(const struct me_exit_rec *r) { return r->arg; }
 

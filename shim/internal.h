@@ -133,8 +133,10 @@ void me_exit_final_hook(void *unused);
 void me_die_by(int sig) __attribute__((noreturn));
 bool me_exit_in_progress(void);
 /* (exit_guard.c) At the start of a signal-initiated cleanup: a SIGPIPE,
- * SIGABRT or crash the cleanup raises makes the process die by sig. */
+ * SIGABRT or crash the cleanup raises makes the process die by sig; and
+ * just before its final flush. */
 void me_exit_guard_raised(int sig);
+void me_exit_guard_flush(void);
 
 int me_register(int kind, void *fn, void *arg, void *dso, bool shared);
 unsigned long me_exit_functions_ran(void);
