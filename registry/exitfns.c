@@ -152,6 +152,8 @@ ME_WARM bool me_exitfns_claim(struct me_exit_rec *r, me_proc_id self)
     return true;
 }
 
+ME_WARM bool me_exitfns_any(void) { return atomic_load_explicit(&first.hdr.used, memory_order_relaxed) != 0; }
+
 ME_WARM void *me_exitfns_fn(const struct me_exit_rec *r) { return r->fn; }
 ME_WARM void *me_exitfns_arg(const struct me_exit_rec *r) { return r->arg; }
 

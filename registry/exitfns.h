@@ -27,6 +27,8 @@ struct me_exit_rec;
  * memory. */
 struct me_exit_rec *me_exitfns_new(enum me_exit_kind kind, void *fn, void *arg,
                                    me_proc_id owner, bool shared);
+/* Whether any registration was ever made in this memory. */
+bool me_exitfns_any(void);
 /* Called by the trampolines: true when the record may run now in process
  * `self` (not removed, private and owned by self or shared, not run yet by
  * self); marks it run. */

@@ -342,6 +342,7 @@ ME_START void me_exit_final_hook(void *unused)
      * watchdog, which a normal exit() that a signal joined starts now. */
     if (st == ST_NORMAL && !start_watchdog(sig))
         me_die_by(sig);
+    me_exit_guard_flush();
     fflush(NULL);
     me_die_by(sig);
 }
