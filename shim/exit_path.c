@@ -189,7 +189,11 @@ static void log_end(const char *what, int sig)
 static __attribute__((noreturn)) void block_forever(void)
 {
     for (;;)
+#ifdef SYS_pause
         me_sys(SYS_pause, 0);
+#else /* aarch64: pause() is ppoll with no descriptors */
+        me_sys(SYS_ppoll, NULL, 0, NULL, NULL, 0);
+#endif
 }
 
 bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_disp)

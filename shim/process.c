@@ -43,7 +43,7 @@ ME_START pid_t me_pid_slow(void)
     static _Atomic unsigned lookups;
     pid_t p = me_sys_getpid();
     volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
-    if (!c && atomic_fetch_add_explicit(&lookups, 1, memory_order_relaxed) >=
+    if (!c && atomic_fetch_add_explicit(&lookups, 1, memory_order_relaxed) + 1 >
                   ME_PID_LOOKUPS_BEFORE_CACHE && make_pid_cache())
         c = atomic_load_explicit(&me_pid_cache, memory_order_acquire);
     if (c)

@@ -102,7 +102,11 @@ int main(int argc, char **argv)
             exit(0);
         }
         reap(p);
+#ifdef SYS_fork
         p = (pid_t)syscall(SYS_fork);
+#else /* aarch64: fork is clone with SIGCHLD alone */
+        p = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#endif
         if (p == 0) {
             snprintf(role, sizeof role, "SYS_fork child");
             atexit(child_own);
