@@ -18,4 +18,15 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # Check for arm64 (dpkg --add-architecture arm64; check:arm64) through
 # pkg-config's multiarch directory
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# The emulated programs must load a dynamic linker and a libc.so.6 of the
+# same build. Where arm64 packages are installed (multiarch: check:arm64
+# brings libc6:arm64) both come from the host's own /lib; with -L
+# /usr/aarch64-linux-gnu qemu would take the cross package's ld.so but find
+# libc6:arm64's libc.so.6 first on the search path, and a mismatched pair
+# hangs in pthread_create. Without arm64 packages, the cross sysroot.
+if(EXISTS /lib/ld-linux-aarch64.so.1)
+  set(ME_QEMU_PREFIX /)
+else()
+  set(ME_QEMU_PREFIX /usr/aarch64-linux-gnu)
+endif()
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L ${ME_QEMU_PREFIX})

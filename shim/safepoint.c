@@ -147,9 +147,9 @@ static bool waits_without_data(long nr)
  * call returned: no libc state is half updated. A caller inside libc
  * (stdio's write of its buffer) is still unsafe. */
 static bool returns_to_unguarded_caller(const unsigned char *p, const struct range *r,
-                                        uintptr_t sp)
+                                        const ucontext_t *uc)
 {
-    uintptr_t ret = me_insn_wrapper_return(p, r->hi, sp);
+    uintptr_t ret = me_wrapper_return(p, r->hi, uc);
     return ret && find(ret) == NULL;
 }
 
@@ -159,24 +159,23 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
     if (!uc)
         return true;
     uintptr_t pc = me_uc_pc(uc);
-    long sysreg = me_uc_sysreg(uc);
     const struct range *r = find(pc);
     if (!r)
         return true;
     const unsigned char *p = (const unsigned char *)pc;
     if (pc + ME_SYSCALL_INSN_LEN <= r->hi && me_insn_is_syscall(p))
-        return !under_libc_lock(sysreg); /* blocked and restarting, or about to enter */
+        return !under_libc_lock(me_uc_sysnr(uc)); /* blocked and restarting, or about to enter */
     if (pc >= r->lo + ME_SYSCALL_INSN_LEN && me_insn_is_syscall(p - ME_SYSCALL_INSN_LEN)) {
-        if (sysreg == -EINTR)
+        if (me_uc_sysret(uc) == -EINTR)
             return true;
-        /* which call just returned, when the wrapper says so */
-        long nr = me_insn_syscall_nr_before(p, r->lo);
+        /* which call just returned, when the wrapper or the context says so */
+        long nr = me_syscall_nr_after(p, r->lo, uc);
         if (nr >= 0 && waits_without_data(nr))
             return true;
         if (info && info->si_pid == me_sys_getpid() &&
             (info->si_code == SI_USER || info->si_code == SI_TKILL || info->si_code == SI_QUEUE))
             return true; /* raise(), kill(getpid(), …): the thread signalled itself */
-        if (returns_to_unguarded_caller(p, r, me_uc_sp(uc)))
+        if (returns_to_unguarded_caller(p, r, uc))
             return true;
     }
     return false;

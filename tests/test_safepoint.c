@@ -3,8 +3,9 @@
  * contexts built on libc's real machine code: the interrupted pc is a real
  * instruction of write(), malloc() or this program, and the stack holds a
  * real return address. Stands in for a signal landing at one exact
- * instruction, which no integration test can aim for. x86-64 only, like the
- * check itself. */
+ * instruction, which no integration test can aim for. On each ported
+ * architecture (x86-64, aarch64: there under qemu-user, against the arm64
+ * libc.so.6 of Debian's libc6-arm64-cross). */
 #include <check.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -39,45 +40,90 @@ static unsigned char *libc_fn(const char *name)
     return p;
 }
 
-/* The first "syscall" instruction in fn's first bytes (the single-threaded
- * fast path comes first in glibc's wrappers). */
+/* The machine's side: its system-call instruction, and a context
+ * interrupted at pc where the wrapper's caller is return_address. */
+#if defined(__x86_64__)
+#define INSN_LEN 2
+static bool is_syscall(const unsigned char *p) { return p[0] == 0x0f && p[1] == 0x05; }
+static uintptr_t stack[4];
+/* rax: the call's number at the instruction, its result after it */
+static void fill(ucontext_t *uc, const void *pc, long nr, long rax, uintptr_t return_address)
+{
+    (void)nr;
+    stack[0] = return_address; /* the wrappers are leaves: ret pops it */
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)pc;
+    uc->uc_mcontext.gregs[REG_RAX] = (greg_t)rax;
+    uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(uintptr_t)stack;
+}
+#elif defined(__aarch64__)
+#define INSN_LEN 4
+static bool is_syscall(const unsigned char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    return w == 0xd4000001u; /* svc #0 */
+}
+static uintptr_t stack[8];
+/* x8: the call's number, before and after; x0: its result after it. The
+ * return address is both in x30 (assembly wrappers return with it) and
+ * where a C wrapper saved it (its frame: x29, x30 at sp) */
+static void fill(ucontext_t *uc, const void *pc, long nr, long x0, uintptr_t return_address)
+{
+    stack[0] = (uintptr_t)stack;
+    stack[1] = return_address;
+    uc->uc_mcontext.pc = (uintptr_t)pc;
+    uc->uc_mcontext.sp = (uintptr_t)stack;
+    uc->uc_mcontext.regs[0] = (uint64_t)x0;
+    uc->uc_mcontext.regs[8] = (uint64_t)nr;
+    uc->uc_mcontext.regs[30] = return_address;
+}
+#endif
+
+/* The first system-call instruction in fn's first bytes (the
+ * single-threaded fast path comes first in glibc's wrappers). */
 static unsigned char *first_syscall(unsigned char *fn)
 {
-    for (int i = 0; i < 64; i++)
-        if (fn[i] == 0x0f && fn[i + 1] == 0x05)
+    for (int i = 0; i < 128; i++)
+        if (is_syscall(fn + i))
             return fn + i;
-    ck_abort_msg("no syscall instruction near %p", (void *)fn);
+    ck_abort_msg("no system-call instruction near %p", (void *)fn);
     return NULL;
 }
 
-static uintptr_t stack[4];
-
-static bool safe_at(const void *pc, long rax, uintptr_t return_address)
+static bool safe_ctx(const ucontext_t *uc)
 {
-    ucontext_t uc;
-    memset(&uc, 0, sizeof uc);
-    stack[0] = return_address;
-    uc.uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)pc;
-    uc.uc_mcontext.gregs[REG_RAX] = (greg_t)rax;
-    uc.uc_mcontext.gregs[REG_RSP] = (greg_t)(uintptr_t)stack;
     siginfo_t info;
     memset(&info, 0, sizeof info);
     info.si_code = SI_USER;
     info.si_pid = 1; /* sent by another process */
-    return me_context_is_safe(&uc, &info);
+    return me_context_is_safe(uc, &info);
+}
+
+static bool safe_in(const void *pc, long nr, long result, uintptr_t return_address)
+{
+    ucontext_t uc;
+    memset(&uc, 0, sizeof uc);
+    fill(&uc, pc, nr, result, return_address);
+    return safe_ctx(&uc);
+}
+
+/* just after write's system call, which returned result */
+static bool safe_after_write(long result, uintptr_t return_address)
+{
+    return safe_in(first_syscall(libc_fn("write")) + INSN_LEN, SYS_write, result, return_address);
 }
 
 static void in_the_program(void) {}
 
 START_TEST(program_code_is_safe)
 {
-    ck_assert(safe_at((const void *)in_the_program, 0, 0));
+    ck_assert(safe_in((const void *)in_the_program, 0, 0, 0));
 }
 END_TEST
 
 START_TEST(inside_malloc_is_not)
 {
-    ck_assert(!safe_at(libc_fn("malloc") + 1, 0, 0));
+    ck_assert(!safe_in(libc_fn("malloc") + INSN_LEN, 0, 0, 0));
 }
 END_TEST
 
@@ -85,8 +131,7 @@ END_TEST
  * libc's is half done. */
 START_TEST(return_of_write_to_the_program_is_safe)
 {
-    unsigned char *after = first_syscall(libc_fn("write")) + 2;
-    ck_assert(safe_at(after, 5, (uintptr_t)in_the_program + 1));
+    ck_assert(safe_after_write(5, (uintptr_t)in_the_program + 4));
 }
 END_TEST
 
@@ -94,15 +139,13 @@ END_TEST
  * return, and flushing now would write the buffer twice. */
 START_TEST(return_of_write_to_stdio_is_not)
 {
-    unsigned char *after = first_syscall(libc_fn("write")) + 2;
-    ck_assert(!safe_at(after, 5, (uintptr_t)libc_fn("fwrite") + 16));
+    ck_assert(!safe_after_write(5, (uintptr_t)libc_fn("fwrite") + 16));
 }
 END_TEST
 
 START_TEST(eintr_return_is_safe_whoever_called)
 {
-    unsigned char *after = first_syscall(libc_fn("write")) + 2;
-    ck_assert(safe_at(after, -EINTR, (uintptr_t)libc_fn("fwrite") + 16));
+    ck_assert(safe_after_write(-EINTR, (uintptr_t)libc_fn("fwrite") + 16));
 }
 END_TEST
 
@@ -110,10 +153,51 @@ END_TEST
 START_TEST(at_the_syscall_it_depends_on_the_call)
 {
     unsigned char *sc = first_syscall(libc_fn("write"));
-    ck_assert(safe_at(sc, SYS_write, (uintptr_t)libc_fn("fwrite") + 16));
-    ck_assert(!safe_at(sc, SYS_mmap, (uintptr_t)libc_fn("fwrite") + 16));
+    ck_assert(safe_in(sc, SYS_write, SYS_write, (uintptr_t)libc_fn("fwrite") + 16));
+    ck_assert(!safe_in(sc, SYS_mmap, SYS_mmap, (uintptr_t)libc_fn("fwrite") + 16));
 }
 END_TEST
+
+/* Wrappers of every shape glibc has: C wrappers with a frame (read, write,
+ * close), assembly ones (kill, sigpending), one that cannot fail
+ * (getpid). Each, returning to the program, is a safe point. */
+START_TEST(every_wrapper_shape_returning_to_the_program_is_safe)
+{
+    static const struct {
+        const char *fn;
+        long nr;
+    } calls[] = {{"read", SYS_read}, {"write", SYS_write}, {"close", SYS_close},
+                 {"kill", SYS_kill}, {"sigpending", SYS_rt_sigpending}, {"getpid", SYS_getpid}};
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        unsigned char *after = first_syscall(libc_fn(calls[i].fn)) + INSN_LEN;
+        /* sigpending and read move data: only the return to the program
+         * makes them safe; the others are safe whoever called them */
+        ck_assert_msg(safe_in(after, calls[i].nr, 0, (uintptr_t)in_the_program + 4),
+                      "%s returning to the program", calls[i].fn);
+    }
+    ck_assert_msg(!safe_in(first_syscall(libc_fn("read")) + INSN_LEN, SYS_read, 0,
+                           (uintptr_t)libc_fn("fread") + 16),
+                  "read returning to stdio");
+}
+END_TEST
+
+#if defined(__aarch64__)
+/* A C wrapper (write) returns through the x30 it saved in its frame, not
+ * through whatever x30 holds when the signal lands. */
+START_TEST(c_wrapper_returns_through_its_saved_link_register)
+{
+    const unsigned char *after = first_syscall(libc_fn("write")) + INSN_LEN;
+    ucontext_t uc;
+    memset(&uc, 0, sizeof uc);
+    fill(&uc, after, SYS_write, 5, (uintptr_t)in_the_program + 4);
+    uc.uc_mcontext.regs[30] = (uintptr_t)libc_fn("fwrite") + 16;
+    ck_assert(safe_ctx(&uc));
+    fill(&uc, after, SYS_write, 5, (uintptr_t)libc_fn("fwrite") + 16);
+    uc.uc_mcontext.regs[30] = (uintptr_t)in_the_program + 4;
+    ck_assert(!safe_ctx(&uc));
+}
+END_TEST
+#endif
 
 int main(void)
 {
@@ -126,6 +210,10 @@ int main(void)
     tcase_add_test(tc, return_of_write_to_stdio_is_not);
     tcase_add_test(tc, eintr_return_is_safe_whoever_called);
     tcase_add_test(tc, at_the_syscall_it_depends_on_the_call);
+    tcase_add_test(tc, every_wrapper_shape_returning_to_the_program_is_safe);
+#if defined(__aarch64__)
+    tcase_add_test(tc, c_wrapper_returns_through_its_saved_link_register);
+#endif
     suite_add_tcase(s, tc);
     return run_suite(s, false);
 }

@@ -37,18 +37,22 @@ struct me_ksigaction {
 /* ---- the interrupted context ---- */
 static inline uintptr_t me_uc_pc(const ucontext_t *uc) { return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]; }
 static inline uintptr_t me_uc_sp(const ucontext_t *uc) { return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP]; }
-/* rax: the system call's number before it runs, its result after */
-static inline long me_uc_sysreg(const ucontext_t *uc) { return (long)uc->uc_mcontext.gregs[REG_RAX]; }
+/* rax: the system call's number while the pc is at the syscall
+ * instruction (blocked and restarting, or about to enter), its result just
+ * after it */
+static inline long me_uc_sysnr(const ucontext_t *uc) { return (long)uc->uc_mcontext.gregs[REG_RAX]; }
+static inline long me_uc_sysret(const ucontext_t *uc) { return (long)uc->uc_mcontext.gregs[REG_RAX]; }
 
 /* ---- glibc's system-call wrappers, as machine code (safepoint.c) ---- */
 #define ME_ARCH_SAFEPOINTS 1
 #define ME_SYSCALL_INSN_LEN 2
 /* pc at the syscall instruction (blocked in it, or about to enter) */
 static inline bool me_insn_is_syscall(const unsigned char *p) { return p[0] == 0x0f && p[1] == 0x05; }
-/* The call whose number the wrapper loaded just before the syscall
- * instruction that ends at p ("mov $NR,%eax; syscall"), or -1. */
-static inline long me_insn_syscall_nr_before(const unsigned char *p, uintptr_t lo)
+/* The call that just returned to p, or -1: rax holds its result now, so
+ * the number is read from the wrapper's "mov $NR,%eax; syscall". */
+static inline long me_syscall_nr_after(const unsigned char *p, uintptr_t lo, const ucontext_t *uc)
 {
+    (void)uc;
     if ((uintptr_t)p < lo + 7 || p[-7] != 0xb8 || p[-4] != 0 || p[-3] != 0)
         return -1;
     return p[-6] | (p[-5] << 8);
@@ -57,7 +61,7 @@ static inline long me_insn_syscall_nr_before(const unsigned char *p, uintptr_t l
  * "cmp $-4096,%rax (or $-4095); ja/jae error; ret": nothing is left to do
  * but return, and the stack is as the caller left it. Returns the return
  * address, or 0 when p is not such an ending. */
-static inline uintptr_t me_insn_wrapper_return(const unsigned char *p, uintptr_t hi, uintptr_t sp)
+static inline uintptr_t me_wrapper_return(const unsigned char *p, uintptr_t hi, const ucontext_t *uc)
 {
     if ((uintptr_t)p + 9 > hi)
         return 0;
@@ -65,7 +69,7 @@ static inline uintptr_t me_insn_wrapper_return(const unsigned char *p, uintptr_t
         p[4] != 0xff || p[5] != 0xff || (p[6] != 0x77 && p[6] != 0x73) || p[8] != 0xc3)
         return 0;
     uintptr_t ret;
-    memcpy(&ret, (const void *)sp, sizeof ret);
+    memcpy(&ret, (const void *)me_uc_sp(uc), sizeof ret);
     return ret;
 }
 
