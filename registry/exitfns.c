@@ -7,15 +7,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-/* Placement in the shim's split layout (shim/placement.h); the build
- * defines the marks, elsewhere they mean nothing. */
-#ifndef ME_START
-#define ME_START
-#endif
-#ifndef ME_WARM
-#define ME_WARM
-#endif
-
+/* ME_START, ME_WARM: placement in the shim's split layout
+ * (shim/placement.h), defined by the build, empty without that layout. */
 /* 24 bytes: a million registrations cost 24 MB beside glibc's own 32 MB.
  * meta packs the owner's identity (below 2^28) with three flags. */
 struct me_exit_rec {

@@ -7,15 +7,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-/* Placement in the shim's split layout (shim/placement.h); the build
- * defines the marks, elsewhere they mean nothing. */
-#ifndef ME_START
-#define ME_START
-#endif
-#ifndef ME_WARM
-#define ME_WARM
-#endif
-
+/* ME_START, ME_WARM: placement in the shim's split layout
+ * (shim/placement.h), defined by the build, empty without that layout. */
 #define POOL 8 /* snapshots per signal: one current, the rest for writers and pinned readers */
 
 struct snap {
