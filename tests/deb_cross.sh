@@ -120,6 +120,9 @@ echo "$debarch packages OK: Architecture $debarch, aarch64 ELF in /usr/lib/$mult
 # program's exit functions on SIGTERM; the consumer runs with it linked
 qemu=$(command -v "qemu-${host%%-*}" || true)
 sysroot=/usr/$host
+# ld.so and libc.so.6 of one build: the host's own arm64 packages where
+# multiarch installed them (cmake/aarch64-linux-gnu.cmake says why)
+[ -e "/lib/ld-linux-${host%%-*}.so.1" ] && sysroot=/
 if [ -z "$qemu" ] || [ ! -d "$sysroot" ]; then
     echo "not run under qemu: no qemu-${host%%-*} (qemu-user) or no $sysroot"
     exit 0
