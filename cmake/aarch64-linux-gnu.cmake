@@ -18,4 +18,11 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # Check for arm64 (dpkg --add-architecture arm64; check:arm64) through
 # pkg-config's multiarch directory
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# The emulated programs load the arm64 libc of the host's multiarch
+# libc6:arm64 (which check:arm64 needs), with its own loader: -L /, not the
+# cross sysroot /usr/aarch64-linux-gnu. That sysroot has no ld.so.cache, so
+# its loader (libc6-arm64-cross) would read the host's /etc/ld.so.cache and
+# load /lib/aarch64-linux-gnu/libc.so.6 of another build of glibc: a loader
+# and a libc from two builds share private structures that differ, and a
+# forked child spun forever (Check's fork mode: test_config timed out).
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /)
