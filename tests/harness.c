@@ -106,6 +106,7 @@ bool me_emulator_skips(const char *test)
     return false;
 }
 
+#ifdef ME_TEST_EMULATOR
 /* An ELF file of the machine this code runs as: under the emulator, it
  * runs through the emulator; anything else (a host program, a script) is
  * exec'd directly. */
@@ -127,6 +128,7 @@ static bool own_machine(const char *file)
     close(fd);
     return own;
 }
+#endif
 
 static void must_pipe(int fds[2])
 {
