@@ -170,6 +170,68 @@ static int is_static_elf(const char *file)
 }
 
 
+#ifdef ME_TEST_EMULATOR
+/* Only in the copy of this command that a cross build's tests run
+ * (tests/CMakeLists.txt, multiexit-emulated; never installed): there this
+ * command itself runs under an emulator (qemu-user), which cannot follow an
+ * exec into a program of the target. Such a program (an ELF file of this
+ * command's own machine) is exec'd as "EMULATOR -E LD_PRELOAD=... -0 ARGV0
+ * FILE ARG...": the preload goes to the emulated program, and the emulator,
+ * a host program, is exec'd without it. Anything else is exec'd as usual. */
+static void exec_file(const char *file, char *const argv[])
+{
+    static const char *const emulator[] = {ME_TEST_EMULATOR};
+    const size_t ne = sizeof emulator / sizeof emulator[0];
+    Elf64_Ehdr eh;
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    bool own = fd >= 0 && read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh &&
+               memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+#if defined(__aarch64__)
+               eh.e_machine == EM_AARCH64;
+#elif defined(__x86_64__)
+               eh.e_machine == EM_X86_64;
+#else
+               false;
+#endif
+    if (fd >= 0)
+        close(fd);
+    if (!own) {
+        execv(file, argv);
+        return;
+    }
+    size_t n = 0, argc = 0;
+    while (argv[argc])
+        argc++;
+    char **eargv = calloc(ne + argc + 6, sizeof *eargv);
+    const char *pre = getenv("LD_PRELOAD");
+    char *pre_arg = pre ? malloc(strlen(pre) + sizeof "LD_PRELOAD=") : NULL;
+    if (!eargv || (pre && !pre_arg))
+        return;
+    for (size_t i = 0; i < ne; i++)
+        eargv[n++] = (char *)emulator[i];
+    if (pre) {
+        sprintf(pre_arg, "LD_PRELOAD=%s", pre);
+        eargv[n++] = "-E";
+        eargv[n++] = pre_arg;
+    }
+    eargv[n++] = "-0";
+    eargv[n++] = argv[0];
+    eargv[n++] = (char *)file;
+    for (size_t i = 1; i < argc; i++)
+        eargv[n++] = argv[i];
+    eargv[n] = NULL;
+    char *saved = pre ? strdup(pre) : NULL;
+    unsetenv("LD_PRELOAD");
+    execvp(eargv[0], eargv);
+    int err = errno;
+    if (saved)
+        setenv("LD_PRELOAD", saved, 1);
+    errno = err;
+}
+#else
+static void exec_file(const char *file, char *const argv[]) { execv(file, argv); }
+#endif
+
 /* ---------------- --check ---------------- */
 
 struct elf_facts {
@@ -238,7 +300,7 @@ static int capture(char *const argv[], const char *const *env, char *out, size_t
         close(fds[0]);
         for (; env && *env; env++)
             putenv((char *)*env);
-        execv(argv[0], argv);
+        exec_file(argv[0], argv);
         _exit(127);
     }
     close(fds[1]);
@@ -495,6 +557,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "multiexit: warning: %s is setuid/setgid: the loader ignores "
                             "LD_PRELOAD for it; running it anyway\n", argv[optind]);
     }
+#ifdef ME_TEST_EMULATOR
+    if (file)
+        exec_file(file, argv + optind); /* returns if it failed: execvp tells why */
+#endif
     execvp(argv[optind], argv + optind);
     int err = errno;
     free(preload);

@@ -3,6 +3,7 @@
 
 #include <check.h>
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -35,6 +36,99 @@ const char *prog_path(const char *name)
 }
 
 const char *shim_path(void) { return ME_SHIM_PATH; }
+
+#ifdef ME_TEST_EMULATOR
+static const char *const emulator[] = {ME_TEST_EMULATOR};
+#define EMULATOR_ARGS (sizeof emulator / sizeof emulator[0])
+#else
+#define EMULATOR_ARGS 0
+#endif
+#ifndef ME_TEST_TRIAL_DIVISOR
+#define ME_TEST_TRIAL_DIVISOR 1
+#endif
+#ifndef ME_TEST_TIME_SCALE
+#define ME_TEST_TIME_SCALE 1.0
+#endif
+
+bool me_emulated(void) { return EMULATOR_ARGS > 0; }
+
+int me_trials(int n)
+{
+    if (!me_emulated())
+        return n;
+    int t = n / ME_TEST_TRIAL_DIVISOR;
+    return t > 0 ? t : 1;
+}
+
+double me_bound(double seconds) { return me_emulated() ? seconds * ME_TEST_TIME_SCALE : seconds; }
+
+/* tests/emulator_skips.txt (ME_TEST_SKIP_LIST): "suite test reason" lines,
+ * '#' comments. The suite is the test program's name. Each entry must name
+ * a test its suite adds (run_suite checks), so that the list cannot go
+ * stale. */
+#define MAX_SKIPS 64
+static struct {
+    char test[128];
+    bool seen;
+} skips[MAX_SKIPS];
+static int n_skips = -1;
+
+static void load_skips(void)
+{
+    if (n_skips >= 0)
+        return;
+    n_skips = 0;
+#ifdef ME_TEST_SKIP_LIST
+    if (!me_emulated())
+        return;
+    FILE *f = fopen(ME_TEST_SKIP_LIST, "r");
+    if (!f) {
+        fprintf(stderr, "%s: %s\n", ME_TEST_SKIP_LIST, strerror(errno));
+        abort();
+    }
+    char line[1024], suite[128], test[128];
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#' && sscanf(line, "%127s %127s", suite, test) == 2 &&
+            strcmp(suite, program_invocation_short_name) == 0 && n_skips < MAX_SKIPS)
+            snprintf(skips[n_skips++].test, sizeof skips[0].test, "%s", test);
+    fclose(f);
+#endif
+}
+
+bool me_emulator_skips(const char *test)
+{
+    load_skips();
+    for (int i = 0; i < n_skips; i++)
+        if (strcmp(skips[i].test, test) == 0) {
+            skips[i].seen = true;
+            return true;
+        }
+    return false;
+}
+
+#ifdef ME_TEST_EMULATOR
+/* An ELF file of the machine this code runs as: under the emulator, it
+ * runs through the emulator; anything else (a host program, a script) is
+ * exec'd directly. */
+static bool own_machine(const char *file)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    Elf64_Ehdr eh;
+    bool own = read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh &&
+               memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+#if defined(__aarch64__)
+               eh.e_machine == EM_AARCH64;
+#elif defined(__x86_64__)
+               eh.e_machine == EM_X86_64;
+#else
+               false;
+#endif
+    close(fd);
+    return own;
+}
+#endif
 
 static void must_pipe(int fds[2])
 {
@@ -88,6 +182,32 @@ void proc_spawnv(struct proc *p, bool preload, const char *const *env, char *con
                      old && *old ? ":" : "", old && *old ? old : "");
             setenv("LD_PRELOAD", buf, 1);
         }
+#ifdef ME_TEST_EMULATOR
+        /* A program of the target: emulator [-E LD_PRELOAD=...] program args.
+         * The preload is the guest's; the emulator itself, a host program,
+         * must not get it (its loader would refuse the foreign library, on
+         * stderr). */
+        if (own_machine(argv[0])) {
+            char *eargv[EMULATOR_ARGS + 3 + 64];
+            size_t n = 0;
+            for (size_t i = 0; i < EMULATOR_ARGS; i++)
+                eargv[n++] = (char *)emulator[i];
+            const char *pre = getenv("LD_PRELOAD");
+            char pre_arg[4200];
+            if (pre) {
+                snprintf(pre_arg, sizeof pre_arg, "LD_PRELOAD=%s", pre);
+                eargv[n++] = "-E";
+                eargv[n++] = pre_arg;
+                unsetenv("LD_PRELOAD");
+            }
+            for (size_t i = 0; argv[i] && n < sizeof eargv / sizeof eargv[0] - 1; i++)
+                eargv[n++] = argv[i];
+            eargv[n] = NULL;
+            execvp(eargv[0], eargv);
+            fprintf(stderr, "exec %s: %s\n", eargv[0], strerror(errno));
+            _exit(127);
+        }
+#endif
         execv(argv[0], argv);
         fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -267,7 +387,34 @@ const char *status_str(const struct proc *p)
     return buf;
 }
 
-static bool in_syscall(pid_t pid, int nr)
+#ifdef ME_TEST_EMULATOR
+/* Under qemu-user, /proc/<pid>/syscall of the emulated program shows the
+ * HOST system call the emulator is blocked in, not the target's: the
+ * target's call as qemu (7.2) carries it out on the host, for the calls the
+ * tests wait on. The host's numbers come from the host's <sys/syscall.h>
+ * (tests/CMakeLists.txt: ME_HOST_SYS_*), never literals. */
+static long host_syscall(long nr)
+{
+    static const struct {
+        long target, host;
+    } map[] = {
+        {SYS_read, ME_HOST_SYS_read},
+        {SYS_ppoll, ME_HOST_SYS_ppoll},
+        {SYS_clock_nanosleep, ME_HOST_SYS_clock_nanosleep},
+#ifdef SYS_pause
+        {SYS_pause, ME_HOST_SYS_rt_sigsuspend}, /* qemu's pause is sigsuspend */
+#endif
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].target == nr)
+            return map[i].host;
+    fprintf(stderr, "proc_wait_syscall: no host call known for the target's %ld "
+                    "(tests/harness.c, host_syscall)\n", nr);
+    abort();
+}
+#endif
+
+static bool in_syscall(pid_t pid, long nr)
 {
     char path[64], buf[64] = "";
     snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", pid, pid);
@@ -277,12 +424,16 @@ static bool in_syscall(pid_t pid, int nr)
     if (!fgets(buf, sizeof buf, f))
         buf[0] = '\0';
     fclose(f);
-    return atoi(buf) == nr && buf[0] >= '0' && buf[0] <= '9';
+    return atol(buf) == nr && buf[0] >= '0' && buf[0] <= '9';
 }
 
-bool proc_wait_syscall(struct proc *p, int nr, double timeout)
+bool proc_wait_syscall(struct proc *p, long nr, double timeout)
 {
     double end = now_s() + timeout;
+#ifdef ME_TEST_EMULATOR
+    if (me_emulated())
+        nr = host_syscall(nr);
+#endif
     for (;;) {
         if (in_syscall(p->pid, nr))
             return true;
@@ -297,6 +448,13 @@ bool proc_wait_syscall(struct proc *p, int nr, double timeout)
 
 int run_suite(Suite *s, bool fork_each_test)
 {
+    load_skips();
+    for (int i = 0; i < n_skips; i++)
+        if (!skips[i].seen) {
+            fprintf(stderr, "%s: tests/emulator_skips.txt names '%s', which the suite does not "
+                            "add (me_add_test)\n", program_invocation_short_name, skips[i].test);
+            return 1;
+        }
     SRunner *sr = srunner_create(s);
     if (!fork_each_test)
         srunner_set_fork_status(sr, CK_NOFORK);
@@ -333,7 +491,7 @@ void busy_trials(int trials, unsigned seed, int *hangs, int *wrong, int *slow, d
             (*hangs)++;
         else if (!died_by(&p, SIGTERM) || count_of(p.out_buf, "exitfn complete 256\n") != 1)
             (*wrong)++;
-        else if (took > 1.0)
+        else if (took > me_bound(1.0))
             (*slow)++;
         proc_free(&p);
     }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 struct proc {
@@ -47,9 +48,43 @@ void proc_kill(struct proc *p, int sig);
 void proc_finish(struct proc *p, double timeout);
 void proc_free(struct proc *p);
 
-/* Waits until p's main thread is blocked in system call nr (read /proc);
- * false if it exits or the timeout passes first. */
-bool proc_wait_syscall(struct proc *p, int nr, double timeout);
+/* Waits until p's main thread is blocked in system call nr, a SYS_ name of
+ * <sys/syscall.h> (read /proc; under the emulator translated to the call the
+ * emulator blocks in on the host); false if it exits or the timeout passes
+ * first. */
+bool proc_wait_syscall(struct proc *p, long nr, double timeout);
+/* The call the shim's block_forever (shim/exit_path.c) waits in: pause, or
+ * ppoll with no descriptors where the kernel has no pause (aarch64). */
+#ifdef SYS_pause
+#define ME_SYS_BLOCKED SYS_pause
+#else
+#define ME_SYS_BLOCKED SYS_ppoll
+#endif
+
+/* Under an emulator (a cross build's CMAKE_CROSSCOMPILING_EMULATOR, which
+ * CMake passes as ME_TEST_EMULATOR), programs of the target run through it;
+ * false in a native build. */
+bool me_emulated(void);
+/* Trial counts and wall-clock bounds of the stress and deadlock tests:
+ * n divided by the build's ME_TEST_TRIAL_DIVISOR under the emulator (at
+ * least 1), n itself otherwise; seconds scaled by ME_TEST_TIME_SCALE
+ * under the emulator. The assertions stay the same. */
+int me_trials(int n);
+double me_bound(double seconds);
+/* tcase_add_test, except that a test named in tests/emulator_skips.txt for
+ * this suite is left out under the emulator (ctest lists it as skipped,
+ * with its reason: tests/CMakeLists.txt). */
+#define me_add_test(tc, tf)                                                                    \
+    do {                                                                                       \
+        if (!me_emulator_skips(#tf))                                                           \
+            tcase_add_test((tc), tf);                                                          \
+    } while (0)
+#define me_add_loop_test(tc, tf, s, e)                                                         \
+    do {                                                                                       \
+        if (!me_emulator_skips(#tf))                                                           \
+            tcase_add_loop_test((tc), tf, (s), (e));                                           \
+    } while (0)
+bool me_emulator_skips(const char *test);
 
 /* Sleeps a pseudo-random time below max_us: a sampling delay to hit
  * random moments, not synchronisation. */

@@ -17,6 +17,16 @@ bare="env -u LD_PRELOAD"
 with() { $with "$@"; }
 bare() { $bare "$@"; }
 
+# The number of system call $1 on this machine, from <sys/syscall.h>
+# through the C preprocessor: never a literal.
+sysno() {
+    printf '#include <sys/syscall.h>\nSYS_%s\n' "$1" | ${CC:-cc} -E -P - 2>/dev/null | tail -n 1
+}
+nr_clock_nanosleep=$(sysno clock_nanosleep) nr_read=$(sysno read)
+case $nr_clock_nanosleep$nr_read in
+'' | *[!0-9]*) fail "no system call numbers from <sys/syscall.h> (is a C compiler installed?)" ;;
+esac
+
 # Waits (bounded) until process $1 is blocked in system call number $2.
 wait_syscall() {
     local i
@@ -35,7 +45,7 @@ term_status() {
     shift
     ${!how} "$@" >"$tmp/out" 2>&1 &
     local pid=$!
-    wait_syscall "$pid" "${SYSCALL:-230}" || fail "$* never blocked"
+    wait_syscall "$pid" "${SYSCALL:-$nr_clock_nanosleep}" || fail "$* never blocked"
     kill -TERM "$pid"
     wait "$pid"
     echo "status=$?"
@@ -105,9 +115,9 @@ coreutils)
     need sleep
     need tail
     for how in bare with; do
-        r=$(SYSCALL=230 term_status $how sleep 30)   # clock_nanosleep
+        r=$(SYSCALL=$nr_clock_nanosleep term_status $how sleep 30)
         [ "$r" = "status=143" ] || fail "the sleep command, $how: $r"
-        r=$(SYSCALL=230 term_status $how tail -f /dev/null)   # polls /dev/null with a sleep
+        r=$(SYSCALL=$nr_clock_nanosleep term_status $how tail -f /dev/null)   # polls /dev/null with a sleep
         [ "$r" = "status=143" ] || fail "tail -f ($how): $r"
         echo "$how: sleep and tail -f die by SIGTERM (143)"
     done
@@ -122,7 +132,7 @@ mawk)
         # more than mawk's input block, so that it processes lines and holds
         # part of its output in its stdout buffer while it waits for more
         seq -f 'line%05g' 1 5000 >&$w
-        wait_syscall "$pid" 0 || fail "mawk never waited for input"
+        wait_syscall "$pid" "$nr_read" || fail "mawk never waited for input"
         kill -TERM "$pid"
         wait "$pid"
         st=$?

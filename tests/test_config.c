@@ -263,15 +263,15 @@ int main(void)
 {
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("parsing");
-    tcase_add_test(tc, signal_spellings);
-    tcase_add_test(tc, refused_tokens_and_reasons);
-    tcase_add_test(tc, lists_and_separators);
-    tcase_add_test(tc, bad_tokens_one_line_each_rest_applies);
-    tcase_add_test(tc, huge_and_hostile_values);
-    tcase_add_test(tc, timeout_values);
-    tcase_add_test(tc, switches);
-    tcase_add_test(tc, load_whole_config);
-    tcase_add_test(tc, names_and_defaults);
+    me_add_test(tc, signal_spellings);
+    me_add_test(tc, refused_tokens_and_reasons);
+    me_add_test(tc, lists_and_separators);
+    me_add_test(tc, bad_tokens_one_line_each_rest_applies);
+    me_add_test(tc, huge_and_hostile_values);
+    me_add_test(tc, timeout_values);
+    me_add_test(tc, switches);
+    me_add_test(tc, load_whole_config);
+    me_add_test(tc, names_and_defaults);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }

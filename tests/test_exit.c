@@ -386,9 +386,10 @@ START_TEST(no_deadlock_when_interrupting_malloc_and_stdio)
 {
     int hangs, wrong, slow;
     double worst;
-    busy_trials(50, 12345, &hangs, &wrong, &slow, &worst);
-    ck_assert_msg(hangs == 0 && wrong == 0, "50 trials: %d hangs, %d wrong (worst %.3f s)", hangs,
-                  wrong, worst);
+    int trials = me_trials(50);
+    busy_trials(trials, 12345, &hangs, &wrong, &slow, &worst);
+    ck_assert_msg(hangs == 0 && wrong == 0, "%d trials: %d hangs, %d wrong (worst %.3f s)", trials,
+                  hangs, wrong, worst);
 }
 END_TEST
 
@@ -402,9 +403,10 @@ START_TEST(one_thread_owns_the_exit)
     ck_assert_str_eq(line, "gate");
     ck_assert(proc_wait_ready(&p, line, sizeof line, T));
     ck_assert_str_eq(line, "returning");
-    /* main has returned: it must now wait for the owner (in pause, syscall
-     * 34), not walk the list */
-    ck_assert_msg(proc_wait_syscall(&p, 34, T), "main thread did not wait for the exit owner");
+    /* main has returned: it must now wait for the owner (blocked in pause,
+     * or ppoll where there is no pause), not walk the list */
+    ck_assert_msg(proc_wait_syscall(&p, ME_SYS_BLOCKED, T),
+                  "main thread did not wait for the exit owner");
     proc_send(&p, "x"); /* open the gate */
     proc_finish(&p, T);
     ck_assert_died_by(&p, SIGTERM);
@@ -557,34 +559,34 @@ static Suite *suite(void)
     Suite *s = suite_create("exit");
     TCase *tc = tcase_create("signal-initiated exit");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, sigterm_runs_everything_exit_runs);
-    tcase_add_test(tc, cxx_static_destructors_run);
-    tcase_add_test(tc, sigint_runs_everything);
-    tcase_add_test(tc, signals_variable_chooses_signals);
-    tcase_add_test(tc, non_terminating_defaults_are_kept);
-    tcase_add_test(tc, ignored_sigterm_is_survived);
-    tcase_add_test(tc, inherited_ignore_is_kept);
-    tcase_add_test(tc, repeated_signals_run_once);
-    tcase_add_test(tc, timeout_bounds_cleanup);
-    tcase_add_test(tc, dlclosed_library_functions_run_at_dlclose_only);
-    tcase_add_test(tc, works_before_the_shim_constructor);
-    tcase_add_test(tc, early_initialisation_reads_the_environment);
-    tcase_add_test(tc, peer_preload_wrapping_sigaction_is_next_in_line);
-    tcase_add_test(tc, bad_tokens_are_reported_and_the_rest_applies);
-    tcase_add_test(tc, normal_exit_and_return_unchanged);
-    tcase_add_test(tc, shell_sees_143);
-    tcase_add_test(tc, one_thread_owns_the_exit);
-    tcase_add_test(tc, no_timers_still_dies_by_the_signal);
-    tcase_add_test(tc, signal_raised_by_the_cleanup_dies_by_the_first);
-    tcase_add_test(tc, final_flush_takes_the_stream_locks);
-    tcase_add_test(tc, pid1_exits_with_128_plus_sig);
+    me_add_test(tc, sigterm_runs_everything_exit_runs);
+    me_add_test(tc, cxx_static_destructors_run);
+    me_add_test(tc, sigint_runs_everything);
+    me_add_test(tc, signals_variable_chooses_signals);
+    me_add_test(tc, non_terminating_defaults_are_kept);
+    me_add_test(tc, ignored_sigterm_is_survived);
+    me_add_test(tc, inherited_ignore_is_kept);
+    me_add_test(tc, repeated_signals_run_once);
+    me_add_test(tc, timeout_bounds_cleanup);
+    me_add_test(tc, dlclosed_library_functions_run_at_dlclose_only);
+    me_add_test(tc, works_before_the_shim_constructor);
+    me_add_test(tc, early_initialisation_reads_the_environment);
+    me_add_test(tc, peer_preload_wrapping_sigaction_is_next_in_line);
+    me_add_test(tc, bad_tokens_are_reported_and_the_rest_applies);
+    me_add_test(tc, normal_exit_and_return_unchanged);
+    me_add_test(tc, shell_sees_143);
+    me_add_test(tc, one_thread_owns_the_exit);
+    me_add_test(tc, no_timers_still_dies_by_the_signal);
+    me_add_test(tc, signal_raised_by_the_cleanup_dies_by_the_first);
+    me_add_test(tc, final_flush_takes_the_stream_locks);
+    me_add_test(tc, pid1_exits_with_128_plus_sig);
     suite_add_tcase(s, tc);
     /* its own tagged case: a sanitizer job excludes it (CK_EXCLUDE_TAGS), since a
      * setgid program cannot preload the sanitizer's runtime */
     TCase *secure = tcase_create("secure");
     tcase_set_tags(secure, "setgid");
     tcase_set_timeout(secure, 60);
-    tcase_add_test(secure, secure_mode_is_left_alone);
+    me_add_test(secure, secure_mode_is_left_alone);
     suite_add_tcase(s, secure);
     /* Not with the shim built with AddressSanitizer (the sanitizer job
      * excludes the tag): its runtime takes SIGSEGV over and aborts, and a
@@ -592,12 +594,12 @@ static Suite *suite(void)
     TCase *raw = tcase_create("faults and vfork");
     tcase_set_tags(raw, "nosanitizer");
     tcase_set_timeout(raw, 60);
-    tcase_add_test(raw, vfork_child_never_takes_the_parents_exit);
-    tcase_add_test(raw, managed_fault_is_never_deferred);
+    me_add_test(raw, vfork_child_never_takes_the_parents_exit);
+    me_add_test(raw, managed_fault_is_never_deferred);
     suite_add_tcase(s, raw);
     TCase *stress = tcase_create("deadlock safety");
     tcase_set_timeout(stress, 300);
-    tcase_add_test(stress, no_deadlock_when_interrupting_malloc_and_stdio);
+    me_add_test(stress, no_deadlock_when_interrupting_malloc_and_stdio);
     suite_add_tcase(s, stress);
     return s;
 }

@@ -170,11 +170,11 @@ int main(void)
     Suite *s = suite_create("footprint");
     TCase *tc = tcase_create("code pages");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, true_reads_no_code_beyond_start_and_exit);
-    tcase_add_test(tc, exit_functions_fork_and_sigpipe_stay_out_of_the_rest);
-    tcase_add_test(tc, cxx_static_objects_stay_out_of_the_rest);
-    tcase_add_test(tc, a_signal_reads_the_rest);
-    tcase_add_test(tc, a_lookup_in_a_forked_child_reads_no_code);
+    me_add_test(tc, true_reads_no_code_beyond_start_and_exit);
+    me_add_test(tc, exit_functions_fork_and_sigpipe_stay_out_of_the_rest);
+    me_add_test(tc, cxx_static_objects_stay_out_of_the_rest);
+    me_add_test(tc, a_signal_reads_the_rest);
+    me_add_test(tc, a_lookup_in_a_forked_child_reads_no_code);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }

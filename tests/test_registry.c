@@ -289,13 +289,13 @@ int main(void)
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("registry");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, chain_readers_never_see_a_torn_chain);
-    tcase_add_test(tc, chain_rules);
-    tcase_add_test(tc, a_component_replaces_its_own_and_inherited_handlers);
-    tcase_add_test(tc, daemon_hands_the_handlers_over);
-    tcase_add_test(tc, a_pin_reads_the_chain_as_it_stood);
-    tcase_add_test(tc, exit_records_concurrent_registration_and_ownership);
-    tcase_add_test(tc, a_forked_child_takes_over_a_lock_held_at_the_fork);
+    me_add_test(tc, chain_readers_never_see_a_torn_chain);
+    me_add_test(tc, chain_rules);
+    me_add_test(tc, a_component_replaces_its_own_and_inherited_handlers);
+    me_add_test(tc, daemon_hands_the_handlers_over);
+    me_add_test(tc, a_pin_reads_the_chain_as_it_stood);
+    me_add_test(tc, exit_records_concurrent_registration_and_ownership);
+    me_add_test(tc, a_forked_child_takes_over_a_lock_held_at_the_fork);
     suite_add_tcase(s, tc);
     return run_suite(s, false);
 }

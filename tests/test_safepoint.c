@@ -204,15 +204,15 @@ int main(void)
     Suite *s = suite_create("safepoint");
     TCase *tc = tcase_create("safepoint");
     tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test(tc, program_code_is_safe);
-    tcase_add_test(tc, inside_malloc_is_not);
-    tcase_add_test(tc, return_of_write_to_the_program_is_safe);
-    tcase_add_test(tc, return_of_write_to_stdio_is_not);
-    tcase_add_test(tc, eintr_return_is_safe_whoever_called);
-    tcase_add_test(tc, at_the_syscall_it_depends_on_the_call);
-    tcase_add_test(tc, every_wrapper_shape_returning_to_the_program_is_safe);
+    me_add_test(tc, program_code_is_safe);
+    me_add_test(tc, inside_malloc_is_not);
+    me_add_test(tc, return_of_write_to_the_program_is_safe);
+    me_add_test(tc, return_of_write_to_stdio_is_not);
+    me_add_test(tc, eintr_return_is_safe_whoever_called);
+    me_add_test(tc, at_the_syscall_it_depends_on_the_call);
+    me_add_test(tc, every_wrapper_shape_returning_to_the_program_is_safe);
 #if defined(__aarch64__)
-    tcase_add_test(tc, c_wrapper_returns_through_its_saved_link_register);
+    me_add_test(tc, c_wrapper_returns_through_its_saved_link_register);
 #endif
     suite_add_tcase(s, tc);
     return run_suite(s, false);

@@ -61,18 +61,18 @@ START_TEST(no_data_loss_500_trials)
     char path[] = "/tmp/me-lines-XXXXXX";
     int fd = mkstemp(path);
     close(fd);
-    int bad = 0;
+    int bad = 0, trials = me_trials(500), bare_trials = me_trials(20);
     bool ok;
-    for (int trial = 0; trial < 500; trial++)
+    for (int trial = 0; trial < trials; trial++)
         if (lines_trial(true, path, &seed, &ok) < 0 || !ok)
             bad++;
     /* for contrast: without the shim the last buffer is lost (a cut line, or
      * nothing written at all) */
     int lossy = 0;
-    for (int trial = 0; trial < 20; trial++)
+    for (int trial = 0; trial < bare_trials; trial++)
         lossy += lines_trial(false, path, &seed, &ok) <= 0;
-    fprintf(stderr, "data loss: with the shim %d/500 trials lost or cut a line; "
-                    "without it %d/20 did\n", bad, lossy);
+    fprintf(stderr, "data loss: with the shim %d/%d trials lost or cut a line; "
+                    "without it %d/%d did\n", bad, trials, lossy, bare_trials);
     unlink(path);
     ck_assert_int_eq(bad, 0);
 }
@@ -82,17 +82,18 @@ START_TEST(no_deadlock_500_trials)
 {
     int hangs, wrong, slow;
     double worst;
-    busy_trials(500, 4242, &hangs, &wrong, &slow, &worst);
-    fprintf(stderr, "deadlock: 500 trials, worst %.3f s\n", worst);
-    ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0, "%d hangs, %d wrong, %d over 1 s", hangs,
-                  wrong, slow);
+    int trials = me_trials(500);
+    busy_trials(trials, 4242, &hangs, &wrong, &slow, &worst);
+    fprintf(stderr, "deadlock: %d trials, worst %.3f s\n", trials, worst);
+    ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0, "%d hangs, %d wrong, %d over %.1f s",
+                  hangs, wrong, slow, me_bound(1.0));
 }
 END_TEST
 
 START_TEST(signal_storm_while_installing_and_forking)
 {
     static const char *const env[] = {"MULTIEXIT_SIGNALS=TERM,INT,RTMIN+1", NULL};
-    const int n = 100000;
+    const int n = me_trials(100000);
     struct proc p;
     char line[32];
     proc_start_ready(&p, true, env, T, line, sizeof line, prog_path("chain"), "storm-fork");
@@ -121,8 +122,8 @@ START_TEST(longjmp_out_of_interrupted_sigaction)
     struct proc p;
     char line[32];
     proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("longjmp_loop"));
-    int sent = 0;
-    for (; sent < 20000; sent++) {
+    int sent = 0, jumps = me_trials(20000);
+    for (; sent < jumps; sent++) {
         kill(p.pid, SIGINT);
         char j;
         struct pollfd pf = {p.ready, POLLIN, 0};
@@ -134,7 +135,9 @@ START_TEST(longjmp_out_of_interrupted_sigaction)
     proc_close_stdin(&p);
     proc_finish(&p, 30);
     ck_assert_msg(exited_with(&p, 0), "%s after %d SIGINTs", status_str(&p), sent);
-    ck_assert_int_eq(count_of(p.out_buf, "jumps=20000\n"), 1);
+    char want[32];
+    snprintf(want, sizeof want, "jumps=%d\n", jumps);
+    ck_assert_int_eq(count_of(p.out_buf, want), 1);
     proc_free(&p);
 }
 END_TEST
@@ -169,7 +172,8 @@ START_TEST(group_sigterm_during_vfork_spawn_fork_300_trials)
     unsigned seed = 2024;
     int hangs = 0, wrong = 0, slow = 0;
     double worst = 0;
-    for (int trial = 0; trial < 300; trial++) {
+    int trials = me_trials(300);
+    for (int trial = 0; trial < trials; trial++) {
         struct proc p;
         char line[32], want[48];
         proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("spawnloop"));
@@ -184,13 +188,13 @@ START_TEST(group_sigterm_during_vfork_spawn_fork_300_trials)
             hangs++;
         else if (!died_by(&p, SIGTERM) || strcmp(p.out_buf, want) != 0)
             wrong++, fprintf(stderr, "trial %d: %s, output '%s'\n", trial, status_str(&p), p.out_buf);
-        else if (took > 1.0)
+        else if (took > me_bound(1.0))
             slow++;
         proc_free(&p);
     }
-    fprintf(stderr, "vfork/spawn/fork: 300 trials, worst %.3f s\n", worst);
-    ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0, "%d hangs, %d wrong, %d over 1 s", hangs,
-                  wrong, slow);
+    fprintf(stderr, "vfork/spawn/fork: %d trials, worst %.3f s\n", trials, worst);
+    ck_assert_msg(hangs == 0 && wrong == 0 && slow == 0, "%d hangs, %d wrong, %d over %.1f s",
+                  hangs, wrong, slow, me_bound(1.0));
 }
 END_TEST
 
@@ -216,8 +220,8 @@ static bool clean_prefix(const char *out)
 START_TEST(threaded_writer_200_trials)
 {
     unsigned seed = 99;
-    int bad = 0, hangs = 0;
-    for (int trial = 0; trial < 200; trial++) {
+    int bad = 0, hangs = 0, trials = me_trials(200);
+    for (int trial = 0; trial < trials; trial++) {
         struct proc p;
         char line[32];
         proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("mtwriter"));
@@ -228,8 +232,8 @@ START_TEST(threaded_writer_200_trials)
         bad += !p.hung && (!died_by(&p, SIGTERM) || !clean_prefix(p.out_buf));
         proc_free(&p);
     }
-    ck_assert_msg(bad == 0 && hangs == 0, "200 trials: %d not a clean prefix or wrong status, "
-                  "%d hangs", bad, hangs);
+    ck_assert_msg(bad == 0 && hangs == 0, "%d trials: %d not a clean prefix or wrong status, "
+                  "%d hangs", trials, bad, hangs);
 }
 END_TEST
 
@@ -238,13 +242,13 @@ int main(void)
     Suite *s = suite_create("stress");
     TCase *tc = tcase_create("stress");
     tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, no_data_loss_500_trials);
-    tcase_add_test(tc, no_deadlock_500_trials);
-    tcase_add_test(tc, signal_storm_while_installing_and_forking);
-    tcase_add_test(tc, longjmp_out_of_interrupted_sigaction);
-    tcase_add_test(tc, fork_storm_sigterm_to_the_group);
-    tcase_add_test(tc, group_sigterm_during_vfork_spawn_fork_300_trials);
-    tcase_add_test(tc, threaded_writer_200_trials);
+    me_add_test(tc, no_data_loss_500_trials);
+    me_add_test(tc, no_deadlock_500_trials);
+    me_add_test(tc, signal_storm_while_installing_and_forking);
+    me_add_test(tc, longjmp_out_of_interrupted_sigaction);
+    me_add_test(tc, fork_storm_sigterm_to_the_group);
+    me_add_test(tc, group_sigterm_during_vfork_spawn_fork_300_trials);
+    me_add_test(tc, threaded_writer_200_trials);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }

@@ -100,11 +100,11 @@ static Suite *suite(void)
     Suite *s = suite_create("symbols");
     TCase *tc = tcase_create("lookup");
     tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test(tc, written_out_hashes_are_right);
-    tcase_add_test(tc, every_name_the_shim_wants_is_found_as_dlsym_finds_it);
-    tcase_add_test(tc, the_default_version_wins_over_hidden_ones);
-    tcase_add_test(tc, an_ifunc_is_reported_not_returned);
-    tcase_add_test(tc, absent_and_hidden_only_names_are_not_found);
+    me_add_test(tc, written_out_hashes_are_right);
+    me_add_test(tc, every_name_the_shim_wants_is_found_as_dlsym_finds_it);
+    me_add_test(tc, the_default_version_wins_over_hidden_ones);
+    me_add_test(tc, an_ifunc_is_reported_not_returned);
+    me_add_test(tc, absent_and_hidden_only_names_are_not_found);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -304,14 +304,14 @@ int main(void)
     Suite *s = suite_create("wrapper");
     TCase *tc = tcase_create("multiexit command");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, exit_codes);
-    tcase_add_test(tc, options_after_the_command_are_the_commands);
-    tcase_add_test(tc, execs_and_signal_death_passes_through);
-    tcase_add_test(tc, existing_preload_is_kept);
-    tcase_add_test(tc, library_lookup_never_uses_the_current_directory);
-    tcase_add_test(tc, installed_prefix_finds_its_own_library);
-    tcase_add_test(tc, static_binary_warning);
-    tcase_add_test(tc, check_tells_what_the_library_would_do);
+    me_add_test(tc, exit_codes);
+    me_add_test(tc, options_after_the_command_are_the_commands);
+    me_add_test(tc, execs_and_signal_death_passes_through);
+    me_add_test(tc, existing_preload_is_kept);
+    me_add_test(tc, library_lookup_never_uses_the_current_directory);
+    me_add_test(tc, installed_prefix_finds_its_own_library);
+    me_add_test(tc, static_binary_warning);
+    me_add_test(tc, check_tells_what_the_library_would_do);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }
