@@ -8,8 +8,11 @@
  *   - outside libc, the dynamic linker, libstdc++, libgcc_s, this shim and
  *     whatever object provides malloc (jemalloc, tcmalloc, a sanitizer's
  *     runtime: each has locks of its own), or
- *   - blocked in (or restarting) a system call other than the memory and
- *     process-creation calls made under malloc's or fork's locks, or
+ *   - blocked in (or restarting, or about to enter) a system call other
+ *     than the memory and process-creation calls made under malloc's or
+ *     fork's locks, and other than a write that stdio makes of its buffer
+ *     (the line it is adding may be half copied in: flushing would cut
+ *     it; the program's own write() is fine), or
  *   - returning from a system call with EINTR, or from a wait-type call
  *     (sleeps, poll/select/epoll, wait4, sigsuspend, futex, kill, sigprocmask)
  *     whose number the wrapper loaded just before the syscall instruction
@@ -141,6 +144,21 @@ static bool waits_without_data(long nr)
     }
 }
 
+/* System calls that write a buffer out. */
+static bool writes_data(long nr)
+{
+    switch (nr) {
+    case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev:
+#ifdef SYS_pwritev2
+    case SYS_pwritev2:
+#endif
+    case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* At the end of a wrapper that returns straight to its caller (arch.h
  * reads the machine code), with a caller outside the guarded objects (the
  * program called write() itself), exiting here is exiting just after the
@@ -163,8 +181,17 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
     if (!r)
         return true;
     const unsigned char *p = (const unsigned char *)pc;
-    if (pc + ME_SYSCALL_INSN_LEN <= r->hi && me_insn_is_syscall(p))
-        return !under_libc_lock(me_uc_sysnr(uc)); /* blocked and restarting, or about to enter */
+    if (pc + ME_SYSCALL_INSN_LEN <= r->hi && me_insn_is_syscall(p)) {
+        /* blocked and restarting, or about to enter */
+        long nr = me_uc_sysnr(uc);
+        if (under_libc_lock(nr))
+            return false;
+        /* stdio writing its buffer: the line being added may be only half
+         * copied in (the rest follows the write), and flushing now would
+         * cut it. The program's own write() is safe. */
+        return !writes_data(nr) ||
+               returns_to_unguarded_caller(p + ME_SYSCALL_INSN_LEN, r, uc);
+    }
     if (pc >= r->lo + ME_SYSCALL_INSN_LEN && me_insn_is_syscall(p - ME_SYSCALL_INSN_LEN)) {
         if (me_uc_sysret(uc) == -EINTR)
             return true;
