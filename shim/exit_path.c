@@ -78,6 +78,7 @@ static int timer_new(int signo, _Atomic int *slot)
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = SIGEV_SIGNAL;
     sev.sigev_signo = signo;
+    sev.sigev_value.sival_ptr = (void *)slot; /* which timer: see is_watchdog */
     if (me_sys(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) != 0)
         return -1;
     atomic_store(slot, id);
@@ -176,6 +177,15 @@ static bool raised_by_cleanup(int sig, const siginfo_t *info)
                                    info->si_code <= 0 && info->si_pid == me_sys_getpid());
 }
 
+/* The watchdog's expiry, told by the value the timer carries (its slot's
+ * address, which no timer of the program's can carry), not by si_timerid:
+ * an emulator (qemu-user) hands over its host's timer id there. */
+static bool is_watchdog(const siginfo_t *info)
+{
+    return info && info->si_code == SI_TIMER && atomic_load(&watchdog_timer) >= 0 &&
+           info->si_value.sival_ptr == (void *)&watchdog_timer;
+}
+
 /* PID 1 of a pid namespace cannot die by the signal: it exits with 128 +
  * sig (me_die_by), and the message says so. */
 static void log_end(const char *what, int sig)
@@ -207,8 +217,7 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
         return false; /* its parent's exit: me_exit_from_signal kills the child */
     if (!default_disp && is_fault(sig, info))
         return false; /* absorbed, it would fault again: the program's handler decides */
-    int wd = atomic_load(&watchdog_timer);
-    if (info && info->si_code == SI_TIMER && wd >= 0 && info->si_timerid == wd && sig_of(w)) {
+    if (is_watchdog(info) && sig_of(w)) {
         if (me_cfg.verbose)
             log_end("cleanup timed out", sig_of(w));
         me_die_by(sig_of(w));
