@@ -33,6 +33,7 @@
 
 #include "die_by.h"
 #include "exit_guard.h"
+#include "inherited_stdio.h"
 #include "kernel_disp.h"
 #include "log.h"
 #include "process.h"
@@ -158,6 +159,7 @@ static __attribute__((noreturn)) void run_signal_exit(int sig)
     if (me_cfg.verbose)
         me_log("pid %d: %S received, running exit functions", (int)me_sys_getpid(), sig);
     me_exit_guard_raised(sig);
+    me_stdio_drop_inherited(); /* a forked child's copy of its parent's output */
     unblock_managed(); /* repeats are absorbed; the watchdog can interrupt */
     me_real.exit_fn(128 + sig);
 }

@@ -10,6 +10,8 @@
  *     refills its wiped cache lazily; if its first call to vfork came first,
  *     the vfork child would fill the shared page with its own pid, and the
  *     parent would take that pid for its own once the child is gone;
+ *   - fork() with stdio output pending: the child remembers it, to leave
+ *     it to the parent if a signal ends the child (inherited_stdio.c);
  *   - the optional "children ignore SIGINT" (MULTIEXIT_CHILD_SIGINT=ignore)
  *     in the child of fork, daemon and forkpty. Without it, fork is a tail
  *     call: the child returns straight to the program and never touches the
@@ -27,6 +29,7 @@
 
 #include "../registry/exitfns.h"
 #include "export.h"
+#include "inherited_stdio.h"
 #include "init.h"
 #include "kernel_disp.h"
 #include "process.h"
@@ -35,23 +38,29 @@
 #include "signal_family.h"
 #include "placement.h"
 
-ME_WARM static pid_t __attribute__((noinline)) fork_then_hook_child(void)
+ME_WARM static pid_t __attribute__((noinline)) fork_then_hook_child(bool stdio_pending)
 {
     pid_t p = me_real.fork_fn();
-    if (p == 0)
+    if (p == 0) {
+        if (stdio_pending)
+            me_stdio_record_inherited();
         me_fork_child();
+    }
     return p;
 }
 
 ME_WARM ME_EXPORT pid_t fork(void)
 {
     me_ensure_init();
+    if (ME_LEFT_ALONE())
+        return me_real.fork_fn();
+    bool stdio_pending = me_stdio_pending();
 #if ME_ARCH_VFORK_STUB
-    if (__builtin_expect(me_cfg.child_ignore_int, 0))
-        return fork_then_hook_child();
+    if (__builtin_expect(me_cfg.child_ignore_int || stdio_pending, 0))
+        return fork_then_hook_child(stdio_pending);
     return me_real.fork_fn(); /* compiled as a jump */
 #else
-    return fork_then_hook_child(); /* no vfork stub here: refill in the child */
+    return fork_then_hook_child(stdio_pending); /* no vfork stub here: refill in the child */
 #endif
 }
 
@@ -61,10 +70,14 @@ ME_WARM ME_EXPORT int forkpty(int *amaster, char *name, const struct termios *te
                       const struct winsize *winp)
 {
     me_ensure_init();
+    bool stdio_pending = !ME_LEFT_ALONE() && me_stdio_pending();
     int p = ME_REAL_LAZY(int (*)(int *, char *, const struct termios *, const struct winsize *),
                          "forkpty")(amaster, name, termp, winp);
-    if (p == 0 && !ME_LEFT_ALONE())
+    if (p == 0 && !ME_LEFT_ALONE()) {
+        if (stdio_pending)
+            me_stdio_record_inherited();
         me_fork_child();
+    }
     return p;
 }
 

@@ -298,6 +298,60 @@ START_TEST(pid_reuse_is_not_the_exit_owner)
 }
 END_TEST
 
+/* Output a child inherited in its stdio buffer at fork is its parent's: a
+ * child ended by a managed signal does not write it (without the shim it
+ * dies with the child). What the child wrote itself is the cleanup's to
+ * flush; what it flushed itself, it wrote twice without the shim too. */
+static void dupout(const char *mode, const char *without, const char *with)
+{
+    char path[] = "/tmp/me-dupout-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    bool file = strcmp(mode, "file") == 0;
+    for (int preload = 0; preload < 2; preload++) {
+        struct proc p;
+        proc_spawn(&p, preload, NULL, prog_path("dupout"), mode, path, NULL);
+        proc_finish(&p, T);
+        ck_assert_exited_with(&p, 0);
+        char buf[256] = "";
+        const char *got = p.out_buf;
+        if (file) {
+            FILE *f = fopen(path, "r");
+            size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+            buf[n] = 0;
+            if (f)
+                fclose(f);
+            got = buf;
+        }
+        ck_assert_msg(strcmp(got, preload ? with : without) == 0, "%s, %s the shim:\n%s", mode,
+                      preload ? "with" : "without", got);
+        proc_free(&p);
+    }
+    unlink(path);
+}
+
+START_TEST(inherited_stdio_is_not_written_by_the_child)
+{
+    dupout("inherit", "parent line\nchild killed by 15\n", "parent line\nchild killed by 15\n");
+}
+END_TEST
+
+START_TEST(child_own_stdio_is_flushed_not_the_inherited)
+{
+    dupout("own", "parent line\nchild killed by 15\n",
+           "child line\nparent line\nchild killed by 15\n");
+    dupout("file", "parent line\nchild killed by 15\n",
+           "child line\nparent line\nchild killed by 15\n");
+}
+END_TEST
+
+START_TEST(child_that_flushed_wrote_the_inherited_itself)
+{
+    dupout("flushed", "parent line\nparent line\nchild killed by 15\n",
+           "parent line\nchild line\nparent line\nchild killed by 15\n");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fork");
@@ -319,6 +373,9 @@ int main(void)
     me_add_test(tc, a_million_registrations);
     me_add_test(tc, pid_reuse_is_not_ownership);
     me_add_test(tc, pid_reuse_is_not_the_exit_owner);
+    me_add_test(tc, inherited_stdio_is_not_written_by_the_child);
+    me_add_test(tc, child_own_stdio_is_flushed_not_the_inherited);
+    me_add_test(tc, child_that_flushed_wrote_the_inherited_itself);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }
