@@ -42,9 +42,10 @@ static struct records *recs;
 /* The stream list, walked under its lock (no stream is freed meanwhile),
  * and the stream locks: resolved on first use, one slot each (an import
  * would cost the data page more: test_footprint). */
-static void *slots[5];
-ME_WARM_DATA static const char names[5][16] = {"_IO_list_lock", "_IO_list_unlock", "_IO_list_all",
-                                               "ftrylockfile", "funlockfile"};
+static void *slots[6];
+ME_WARM_DATA static const char names[6][24] = {"_IO_list_lock", "_IO_list_unlock", "_IO_list_all",
+                                               "ftrylockfile", "funlockfile",
+                                               "__libc_single_threaded"};
 ME_WARM static void *sym(int i)
 {
     void *f = __atomic_load_n(&slots[i], __ATOMIC_ACQUIRE);
@@ -79,13 +80,20 @@ ME_WARM static size_t pending(const FILE *fp)
                                                   : 0;
 }
 
+/* Called before every fork. A single-threaded process walks the list
+ * without its lock, as glibc's own fork does: taking it writes to a libc
+ * page, which each fork then makes copy-on-write again (a page fault per
+ * fork: 4% of fork's cost here). */
 ME_WARM bool me_stdio_pending(void)
 {
-    bool any = false;
-    LIST_LOCK();
+    const char *single = sym(5); /* glibc 2.32 and later */
+    bool any = false, lock = !single || !*single;
+    if (lock)
+        LIST_LOCK();
     for (FILE *fp = LIST_HEAD(); fp && !any; fp = fp->_chain)
         any = pending(fp) > 0;
-    LIST_UNLOCK();
+    if (lock)
+        LIST_UNLOCK();
     return any;
 }
 
