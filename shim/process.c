@@ -26,13 +26,17 @@ volatile pid_t *_Atomic me_pid_cache; /* in a MADV_WIPEONFORK page, or NULL */
 #endif
 
 /* Maps the cache page; false on a kernel without MADV_WIPEONFORK (< 4.14)
- * or short of memory, which then always asks. Async-signal-safe. */
+ * or short of memory, which then always asks. Async-signal-safe.
+ * An emulator that accepts every madvise() and does nothing (qemu-user)
+ * would leave a forked child its parent's page, pid and identity: it is
+ * told apart by accepting an advice no kernel knows. */
 ME_WARM static bool make_pid_cache(void)
 {
     static _Atomic bool unsupported;
     if (atomic_load_explicit(&unsupported, memory_order_relaxed))
         return false;
-    if (me_map_once((void *_Atomic *)&me_pid_cache, 4096, MADV_WIPEONFORK))
+    if (me_sys(SYS_madvise, 0, 0, -1) != 0 &&
+        me_map_once((void *_Atomic *)&me_pid_cache, 4096, MADV_WIPEONFORK))
         return true;
     atomic_store_explicit(&unsupported, true, memory_order_relaxed);
     return false;
