@@ -178,24 +178,12 @@ static int is_static_elf(const char *file)
  * command's own machine) is exec'd as "EMULATOR -E LD_PRELOAD=... -0 ARGV0
  * FILE ARG...": the preload goes to the emulated program, and the emulator,
  * a host program, is exec'd without it. Anything else is exec'd as usual. */
+#include "../tests/own_machine.h"
 static void exec_file(const char *file, char *const argv[])
 {
     static const char *const emulator[] = {ME_TEST_EMULATOR};
     const size_t ne = sizeof emulator / sizeof emulator[0];
-    Elf64_Ehdr eh;
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    bool own = fd >= 0 && read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh &&
-               memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
-#if defined(__aarch64__)
-               eh.e_machine == EM_AARCH64;
-#elif defined(__x86_64__)
-               eh.e_machine == EM_X86_64;
-#else
-               false;
-#endif
-    if (fd >= 0)
-        close(fd);
-    if (!own) {
+    if (!own_machine(file)) {
         execv(file, argv);
         return;
     }

@@ -106,9 +106,11 @@ void me_stdio_record_inherited(void)
 {
     /* The child is single-threaded here: nothing changes the streams. */
     size_t need = sizeof(struct records);
-    for (FILE *fp = LIST_HEAD(); fp; fp = fp->_chain)
-        if (pending(fp))
-            need += rec_size(pending(fp));
+    for (FILE *fp = LIST_HEAD(); fp; fp = fp->_chain) {
+        size_t len = pending(fp);
+        if (len)
+            need += rec_size(len);
+    }
     long m = me_sys(SYS_mmap, NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (me_sys_failed(m))
         return; /* as before: the exit flushes what the child inherited */

@@ -107,27 +107,7 @@ bool me_emulator_skips(const char *test)
 }
 
 #ifdef ME_TEST_EMULATOR
-/* An ELF file of the machine this code runs as: under the emulator, it
- * runs through the emulator; anything else (a host program, a script) is
- * exec'd directly. */
-static bool own_machine(const char *file)
-{
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    Elf64_Ehdr eh;
-    bool own = read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh &&
-               memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
-#if defined(__aarch64__)
-               eh.e_machine == EM_AARCH64;
-#elif defined(__x86_64__)
-               eh.e_machine == EM_X86_64;
-#else
-               false;
-#endif
-    close(fd);
-    return own;
-}
+#include "own_machine.h"
 #endif
 
 static void must_pipe(int fds[2])
