@@ -15,8 +15,9 @@
  *     it; the program's own write() is fine), or
  *   - returning from a system call with EINTR, or from a wait-type call
  *     (sleeps, poll/select/epoll, wait4, sigsuspend, futex, kill, sigprocmask)
- *     whose number the wrapper loaded just before the syscall instruction
- *     (glibc's "mov $NR,%eax; syscall"). Not the return of read or write:
+ *     whose number is known (x86-64: the wrapper's "mov $NR,%eax" just
+ *     before the syscall instruction; aarch64: x8). Not the return of read
+ *     or write:
  *     inside stdio the FILE's pointers are not updated yet, and flushing
  *     there would write data twice (the data-loss stress test shows it), or
  *   - at the return of the raise()/kill() by which it signalled itself, or
