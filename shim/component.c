@@ -4,34 +4,47 @@
  * belongs to the object whose code made the installing call. A new handler
  * replaces its own component's previous one, and chains with the others'.
  *
- * Asked with _dl_find_object (glibc 2.35+): lock-free and async-signal-
- * safe, so an install from a handler and the dispatcher may ask. Without
- * it every handler is of one unknown component: installs replace, as the
- * kernel's do. */
+ * Asked with _dl_find_object where glibc has it (2.35+): lock-free and
+ * async-signal-safe, so an install from a handler and the dispatcher may
+ * ask. Before 2.35, from the shim's own table of the loaded objects'
+ * ranges (object_ranges.c), refreshed at installs made outside handlers
+ * and after every dlclose. */
 #include "component.h"
 
-#include <dlfcn.h>
-
 #include "../registry/sigchain.h"
+#include "object_ranges.h"
 #include "real.h"
+#include "running.h"
 
-/* The object's link map (aligned: bit 0 is free), or 0. */
+/* The object's identity (aligned: bit 0 is free), or 0. */
 static uintptr_t object_of(const void *addr)
 {
-    struct dl_find_object r;
-    if (!me_real.find_object_fn || me_real.find_object_fn((void *)addr, &r) != 0)
+    if (!me_real.find_object_fn)
+        return me_objects_find((uintptr_t)addr);
+    struct me_dl_find_object r;
+    if (me_real.find_object_fn((void *)addr, &r) != 0)
         return 0;
-    return (uintptr_t)r.dlfo_link_map;
+    return (uintptr_t)r.link_map;
 }
 
 void me_component_of(struct me_handler *h, const void *caller)
 {
+    /* a dlopen since the last install: its objects join the table (not in
+     * a handler, which may have interrupted the loader itself) */
+    if (!me_real.find_object_fn && !me_in_handler())
+        me_objects_refresh(false);
     uintptr_t o = object_of(h->fn);
     h->comp = o ? o | ME_FN_IN_COMP : object_of(caller);
 }
 
 bool me_component_loaded(const struct me_handler *h)
 {
-    /* the same link map: an object loaded later at the same address is not it */
+    /* the same object: one loaded later at the same address is not it */
     return !(h->comp & ME_FN_IN_COMP) || (object_of(h->fn) | ME_FN_IN_COMP) == h->comp;
+}
+
+void me_component_unloaded(void)
+{
+    if (!me_real.find_object_fn)
+        me_objects_refresh(true);
 }

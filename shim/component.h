@@ -12,5 +12,7 @@ void me_component_of(struct me_handler *h, const void *caller);
 /* False once the object holding h->fn has been unloaded (dlclose).
  * Async-signal-safe. */
 bool me_component_loaded(const struct me_handler *h);
+/* An object may have been unloaded (after dlclose): not in a handler. */
+void me_component_unloaded(void);
 
 #endif

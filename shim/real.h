@@ -9,7 +9,18 @@
 
 #include "placement.h"
 
-struct dl_find_object;
+/* glibc's struct dl_find_object (2.35+), spelt out: the headers of an
+ * older glibc have none, and the library built there uses it where it
+ * runs on a newer one. Its size is glibc's ABI: 96 bytes on x86-64 and
+ * aarch64; the one word more covers the ports with dlfo_eh_dbase or
+ * dlfo_eh_count. (It is on the dispatcher's stack: keep it small.) */
+struct me_dl_find_object {
+    unsigned long long flags;
+    void *map_start, *map_end;
+    void *link_map;
+    void *eh_frame;
+    unsigned long long reserved[8];
+};
 
 /* The functions the shim wraps, as the program would reach them without
  * it (real.c). Resolved at init: the exit path may need them in a signal
@@ -25,7 +36,7 @@ struct me_real {
     pid_t (*fork_fn)(void);
     unsigned long (*getauxval_fn)(unsigned long);
     void *(*malloc_fn)(size_t); /* the malloc the program uses, whoever defines it */
-    int (*find_object_fn)(void *, struct dl_find_object *); /* glibc 2.35+ */
+    int (*find_object_fn)(void *, struct me_dl_find_object *); /* glibc 2.35+ */
 };
 extern struct me_real me_real;
 

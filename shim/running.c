@@ -43,6 +43,17 @@ void me_running_pop(void)
         running_n--;
 }
 
+bool me_in_handler(void)
+{
+    /* an entry below this frame was left by a handler that jumped out */
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    unsigned n = running_n < RUNNING_MAX ? running_n : RUNNING_MAX;
+    for (unsigned i = 0; i < n; i++)
+        if ((uintptr_t)running[i].frame > here)
+            return true;
+    return n < running_n;
+}
+
 bool me_handler_running(int sig, void *fn, uintptr_t mark)
 {
     unsigned n = running_n < RUNNING_MAX ? running_n : RUNNING_MAX;

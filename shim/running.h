@@ -13,6 +13,8 @@ void me_running_pop(void);
 /* fn is running for sig on this thread, in a frame above mark (a handler
  * that jumped out is no longer running). */
 bool me_handler_running(int sig, void *fn, uintptr_t mark);
+/* This thread is running a handler the dispatcher called. */
+bool me_in_handler(void);
 /* Changes of managed dispositions made by this thread so far. */
 unsigned long me_installs_by_this_thread(void);
 void me_count_install(void);

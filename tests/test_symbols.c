@@ -53,9 +53,15 @@ END_TEST
 START_TEST(every_name_the_shim_wants_is_found_as_dlsym_finds_it)
 {
     for (size_t i = 0; i < ME_NWANTS; i++) {
-        void *addr;
+        void *addr, *expect = dlsym(libc_handle, me_real_wants[i].name);
+        /* _dl_find_object came with glibc 2.35: before, found by neither */
+        if (!expect && strcmp(me_real_wants[i].name, "_dl_find_object") == 0 &&
+            !__GLIBC_PREREQ(2, 35)) {
+            ck_assert_int_eq(find(me_real_wants[i].name, &addr), ME_ELF_NONE);
+            continue;
+        }
         ck_assert_int_eq(find(me_real_wants[i].name, &addr), ME_ELF_DEFINED);
-        ck_assert_ptr_eq(addr, dlsym(libc_handle, me_real_wants[i].name));
+        ck_assert_ptr_eq(addr, expect);
     }
 }
 END_TEST
