@@ -7,8 +7,8 @@
  * Asked with _dl_find_object where glibc has it (2.35+): lock-free and
  * async-signal-safe, so an install from a handler and the dispatcher may
  * ask. Before 2.35, from the shim's own table of the loaded objects'
- * ranges (object_ranges.c), refreshed at installs made outside handlers
- * and after every dlclose. */
+ * ranges (object_ranges.c), refreshed when an install names a handler in
+ * none of them, and after every dlclose. */
 #include "component.h"
 
 #include "../registry/sigchain.h"
@@ -29,11 +29,16 @@ static uintptr_t object_of(const void *addr)
 
 void me_component_of(struct me_handler *h, const void *caller)
 {
-    /* a dlopen since the last install: its objects join the table (not in
-     * a handler, which may have interrupted the loader itself) */
-    if (!me_real.find_object_fn && !me_in_handler())
-        me_objects_refresh(false);
     uintptr_t o = object_of(h->fn);
+    /* Before 2.35: a handler in no object of the table may be in one
+     * dlopen()ed since (not looked for in a handler, which may have
+     * interrupted the loader itself). Only then: the look takes the
+     * loader's lock, which a thread holding it at a fork leaves held in
+     * the child for ever (glibc 2.31). */
+    if (!o && !me_real.find_object_fn && !me_in_handler()) {
+        me_objects_refresh(false);
+        o = object_of(h->fn);
+    }
     h->comp = o ? o | ME_FN_IN_COMP : object_of(caller);
 }
 

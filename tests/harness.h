@@ -74,6 +74,12 @@ double me_bound(double seconds);
 /* tcase_add_test, except that a test named in tests/emulator_skips.txt for
  * this suite is left out under the emulator (ctest lists it as skipped,
  * with its reason: tests/CMakeLists.txt). */
+/* Put after "unshare --pid --fork": util-linux before 2.37 (Debian 11)
+ * leaves SIGINT and SIGTERM ignored in the child it forks, as it sets them
+ * in itself, and the program would inherit that; env gives them back their
+ * default, as a newer unshare does. */
+#define ME_UNSHARE_DFL "/usr/bin/env", "--default-signal=INT,TERM"
+
 #define me_add_test(tc, tf)                                                                    \
     do {                                                                                       \
         if (!me_emulator_skips(#tf))                                                           \

@@ -536,7 +536,7 @@ START_TEST(pid1_exits_with_128_plus_sig)
     for (int inside = 0; inside < 2; inside++) {
         struct proc p;
         char line[64];
-        proc_spawn(&p, true, env, "/usr/bin/unshare", "--pid", "--fork",
+        proc_spawn(&p, true, env, "/usr/bin/unshare", "--pid", "--fork", ME_UNSHARE_DFL,
                    prog_path("exitcases"), "pid1", inside ? "inside" : "outside", NULL);
         ck_assert_msg(proc_wait_ready(&p, line, sizeof line, T), "not ready: %s", p.err_buf);
         if (inside)

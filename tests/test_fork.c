@@ -266,7 +266,7 @@ END_TEST
 START_TEST(pid_reuse_is_not_ownership)
 {
     struct proc p;
-    proc_spawn(&p, true, NULL, "/usr/bin/unshare", "--pid", "--fork", prog_path("exitcases"),
+    proc_spawn(&p, true, NULL, "/usr/bin/unshare", "--pid", "--fork", ME_UNSHARE_DFL, prog_path("exitcases"),
                "pidreuse", NULL);
     proc_finish(&p, T);
     ck_assert_msg(exited_with(&p, 0), "status: %s\n%s", status_str(&p), p.err_buf);
@@ -284,7 +284,7 @@ START_TEST(pid_reuse_is_not_the_exit_owner)
 {
     struct proc p;
     char line[64];
-    proc_spawn(&p, true, NULL, "/usr/bin/unshare", "--pid", "--fork", prog_path("exitcases"),
+    proc_spawn(&p, true, NULL, "/usr/bin/unshare", "--pid", "--fork", ME_UNSHARE_DFL, prog_path("exitcases"),
                "pidreuse", "exit", NULL);
     ck_assert_msg(proc_wait_ready(&p, line, sizeof line, T), "not ready: %s", p.err_buf);
     kill((pid_t)atoi(line + 6), SIGTERM);
