@@ -129,9 +129,10 @@ mawk)
         ${!how} mawk '{ print "got", $0 }' <"$tmp/in.$how" >"$tmp/mawk.$how" &
         pid=$!
         exec {w}>"$tmp/in.$how"
-        # more than mawk's input block, so that it processes lines and holds
-        # part of its output in its stdout buffer while it waits for more
-        seq -f 'line%05g' 1 5000 >&$w
+        # far more than mawk's input block (mawk 1.3.4-2025 reads more than
+        # the 55 KB that 5,000 lines make), so that it processes lines and
+        # holds part of its output in its stdout buffer while it waits
+        seq -f 'line%05g' 1 50000 >&$w
         wait_syscall "$pid" "$nr_read" || fail "mawk never waited for input"
         kill -TERM "$pid"
         wait "$pid"

@@ -157,7 +157,9 @@ expect_mapped() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pgbin=/usr/lib/postgresql/15/bin
+# the newest PostgreSQL installed (13 on Debian 11, 15 on 12, 17 on 13)
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbin=${pgbin:-/usr/lib/postgresql/15/bin}
 pg_setup() {
     need "$pgbin/initdb"
     need "$pgbin/pg_ctl"

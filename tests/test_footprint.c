@@ -69,6 +69,19 @@ static void measure(char *const argv[], struct code_rss *r)
 {
     pid_t pid = fork();
     if (pid == 0) {
+        /* As a program started with no MULTIEXIT_ variable: any one set
+         * (a script's own, MULTIEXIT_QUICK) has the shim parse them, in the
+         * rest's code, as it should. */
+        extern char **environ;
+        for (char **e = environ; *e;) {
+            if (strncmp(*e, "MULTIEXIT_", 10) == 0) {
+                char name[64];
+                snprintf(name, sizeof name, "%.*s", (int)strcspn(*e, "="), *e);
+                unsetenv(name);
+            } else {
+                e++;
+            }
+        }
         setenv("LD_PRELOAD", shim_path(), 1);
         ptrace(PTRACE_TRACEME, 0, NULL, NULL);
         execv(argv[0], argv);

@@ -143,6 +143,25 @@ privileged() {
         fail "ordinary program as uid 65534: $REPORT, status $STATUS, output '$OUT'"
     ok "ordinary program run by uid 65534: cleanup on SIGTERM"
 
+    # ---- chaining: a library's handler and the program's both run ----
+    # (tests/progs/chain two: comp1's library installs one, then main)
+    rm -f "$tmp/cin" "$tmp/c3"
+    mkfifo -m 600 "$tmp/cin" "$tmp/c3"
+    "$progs/chain" two <"$tmp/cin" >"$tmp/cout" 3>"$tmp/c3" &
+    local cpid=$! cin c3 line
+    exec {cin}>"$tmp/cin"
+    exec {c3}<"$tmp/c3"
+    IFS= read -r -t 60 line <&$c3 && [ "$line" = ready ] || fail "chain: not ready ($line)"
+    kill -TERM "$cpid"
+    printf x >&$cin # answered once the signal's handlers have run
+    IFS= read -r -t 60 line <&$c3 && [ "$line" = alive ] || fail "chain: no answer ($line)"
+    exec {cin}>&- {c3}<&-
+    STATUS=0
+    wait "$cpid" || STATUS=$?
+    [ "$STATUS" = 0 ] && [ "$(cat "$tmp/cout")" = "$(printf 'main handler\ncomp1 handler\nexitfn')" ] ||
+        fail "chain: status $STATUS, output '$(cat "$tmp/cout")'"
+    ok "a library's SIGTERM handler and the program's both run, newest first"
+
     # ---- privileged programs: exactly as without the library ----
     run_probe "${nobody[@]}" "${envs[@]}" "$suid"
     [ "$REPORT" = "${base_suid/shim=0/shim=1}" ] ||
