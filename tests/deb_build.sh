@@ -40,6 +40,13 @@ trap 'rm -rf "$tmp"' EXIT
 dpkg-deb -x "$(deb libmultiexit0)" "$tmp/lib"
 id=$(readelf -n "$tmp/lib/usr/lib/$arch/libmultiexit.so.0.1.0" | awk '/Build ID/ {print $3}')
 has libmultiexit0-dbgsym "./usr/lib/debug/.build-id/$(echo "$id" | cut -c1-2)/$(echo "$id" | cut -c3-).debug"
+# built on glibc 2.34 or later (no libdl.so.2 needed), it needs that glibc
+# and says so (debian/rules): installed on Debian 11 it would stop every
+# program it is preloaded into
+if ! readelf -d "$tmp/lib/usr/lib/$arch/libmultiexit.so.0.1.0" | grep -q 'libdl\.so\.2'; then
+    dpkg-deb -f "$(deb libmultiexit0)" Depends | grep -qF 'libc6 (>= 2.34)' ||
+        { echo "libmultiexit0 needs glibc 2.34 and does not say so: $(dpkg-deb -f "$(deb libmultiexit0)" Depends)"; exit 1; }
+fi
 ! readelf -S "$tmp/lib/usr/lib/$arch/libmultiexit.so.0.1.0" | grep -q '\.debug_info' ||
     { echo "libmultiexit0: the library is not stripped"; exit 1; }
 echo "built: $(cd "$out" && ls ./*.deb | tr '\n' ' ')"

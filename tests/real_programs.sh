@@ -55,7 +55,8 @@ case $case in
 python)
     need python3
     python3 -c 'import test.support' 2>/dev/null || { echo "SKIPPED: python3 test package missing"; exit 77; }
-    summary() { grep -E '^(Total tests|Result):' ; }
+    # 3.11+: "Total tests:" and "Result:"; 3.9: "N tests OK." and "Tests result:"
+    summary() { grep -E '^(Total tests|Result|Tests result):|^[0-9]+ tests? (OK|failed)' ; }
     a=$(bare python3 -m test test_signal test_atexit 2>&1 | summary)
     b=$(with python3 -m test test_signal test_atexit 2>&1 | summary)
     echo "without: $a" | tr '\n' ' '; echo; echo "with:    $b" | tr '\n' ' '; echo

@@ -29,6 +29,11 @@ has libmultiexit-devel /usr/include/multiexit.h "$libdir/libmultiexit.so" \
     "$libdir/pkgconfig/multiexit.pc" "$libdir/cmake/multiexit/multiexitConfig.cmake"
 has multiexit /usr/bin/multiexit /usr/share/man/man1/multiexit.1.gz /usr/share/man/man7/libmultiexit.7.gz
 rpm -qp --requires "$(rpmof multiexit)" | grep -q '^libmultiexit0' || { echo "multiexit does not require its library"; exit 1; }
+# built on glibc 2.34 or later (no libdl.so.2 needed), the library says it needs that glibc
+if ! rpm -qp --requires "$(rpmof libmultiexit0)" | grep -q '^libdl\.so\.2'; then
+    rpm -qp --requires "$(rpmof libmultiexit0)" | grep -q '^glibc.* >= 2\.34' ||
+        { echo "libmultiexit0 needs glibc 2.34 and does not say so"; exit 1; }
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
