@@ -39,7 +39,8 @@ bool me_kernel_chains_ready(void)
     return m != NULL;
 }
 
-enum kkind { K_DISPATCH, K_IGN, K_DFL };
+/* K_NONE: nothing applied yet, or forgotten (the kernel may hold anything) */
+enum kkind { K_NONE, K_DISPATCH, K_IGN, K_DFL };
 
 struct kkey {
     enum kkind kind;
@@ -50,8 +51,7 @@ struct kkey {
 struct kstate {
     _Atomic uintptr_t owner; /* the syncing thread's token, 0 = free */
     uintptr_t mark;          /* its stack address */
-    bool valid;
-    struct kkey applied;
+    struct kkey applied;     /* what the kernel holds, unless K_NONE */
 };
 /* As the chains' heads (registry/sigchain.h): the signals programs manage
  * in .bss, the others mapped when one of them is first managed. */
@@ -165,10 +165,9 @@ ME_START void me_kernel_sync(int sig)
         struct kkey k;
         uint64_t changes = me_chain_changes(sig);
         desired(sig, &k);
-        if (!st->valid || !same_key(&k, &st->applied)) {
+        if (st->applied.kind == K_NONE || !same_key(&k, &st->applied)) {
             apply(sig, &k);
             st->applied = k;
-            st->valid = true;
         }
         atomic_store(&st->owner, 0);
         if (me_chain_changes(sig) == changes)
@@ -178,7 +177,7 @@ ME_START void me_kernel_sync(int sig)
 
 void me_kernel_resync(int sig)
 {
-    ks(sig)->valid = false;
+    ks(sig)->applied.kind = K_NONE;
     me_kernel_sync(sig);
 }
 
@@ -233,7 +232,7 @@ void me_kernel_fork_check(void)
         struct kstate *k = ks(sig);
         if (k && atomic_load(&k->owner) != self) {
             atomic_store(&k->owner, 0);
-            k->valid = false;
+            k->applied.kind = K_NONE;
         }
     }
 }
@@ -281,7 +280,7 @@ ME_START bool me_kernel_take_over(int sig)
         me_component_of(&init, NULL);
     }
     me_chain_set_initial(sig, &init);
-    ks(sig)->valid = false;
+    ks(sig)->applied.kind = K_NONE;
     me_kernel_sync(sig);
     return true;
 }
@@ -295,7 +294,7 @@ void *me_kernel_restorer(void)
         struct me_handler h;
         void *restorer;
         const struct kstate *k = ks(sig);
-        if (k && k->valid && k->applied.kind == K_DISPATCH &&
+        if (k && k->applied.kind == K_DISPATCH &&
             query(sig, &h, &restorer) == 0 && h.fn == (void *)dispatcher)
             restorer_seen = restorer;
     }

@@ -461,6 +461,10 @@ new_workers() {
 # tries); $start_pos is where the error log of the start that came up begins.
 ng_start() {
     local try r w
+    # -e (the log before the configuration is read): nginx 1.19.5 and later;
+    # an older one (Debian 11's 1.18) takes error_log from the configuration
+    ng_elog=(-e "$dir/error.log")
+    nginx -h 2>&1 | grep -q -- '-e filename' || ng_elog=()
     up() {
         alive "$master" || return 2
         nworkers 2 && [ -n "$(get)" ]
@@ -469,7 +473,7 @@ ng_start() {
         start_pos=$(size "$dir/error.log")
         port=$(free_port)
         sed "s/PORT/$port/" "$dir/nginx.conf.in" >"$dir/nginx.conf"
-        setsid $(server_env) nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+        setsid $(server_env) nginx -p "$dir" -c "$dir/nginx.conf" "${ng_elog[@]}" &
         master=$!
         groups_to_kill+=("$master:$(readlink -f "$(command -v nginx)")")
         poll up
@@ -643,10 +647,20 @@ scenario_redis() {
     done
 }
 check_run_redis() {
-    local l
-    for l in "TERM: status=0 pidfile=removed dump.rdb=written" "TERM: get=value-TERM" \
-        "INT: status=0 pidfile=removed dump.rdb=written" "INT: get=value-INT"; do
-        grep -qxF "$l" "$obs" || bad+=("$pass: no line \"$l\"")
+    local sig
+    # Redis 7 saves its data on SIGTERM and SIGINT (save points set), and
+    # the restart reads it back; Redis 6.0 (Debian 11) saves nothing there.
+    # Either way the run without the shim and the run with it must agree
+    # (the transcripts are compared as a whole).
+    for sig in TERM INT; do
+        if grep -qxF "$sig: status=0 pidfile=removed dump.rdb=written" "$obs"; then
+            grep -qxF "$sig: get=value-$sig" "$obs" || bad+=("$pass: $sig: saved, but not read back")
+        elif grep -qxF "$sig: status=0 pidfile=removed dump.rdb=missing" "$obs" &&
+            [ "$(redis-server --version | sed -n 's/.* v=\([0-9]*\).*/\1/p')" -lt 7 ]; then
+            grep -qxF "$sig: get=" "$obs" || bad+=("$pass: $sig: nothing saved, yet read back")
+        else
+            bad+=("$pass: no line \"$sig: status=0 pidfile=removed dump.rdb=written\"")
+        fi
     done
 }
 
