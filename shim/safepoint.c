@@ -168,7 +168,7 @@ static bool writes_data(long nr)
 static bool returns_to_unguarded_caller(const unsigned char *p, const struct range *r,
                                         const ucontext_t *uc)
 {
-    uintptr_t ret = me_wrapper_return(p, r->hi, uc);
+    uintptr_t ret = me_wrapper_return(p, r->lo, r->hi, uc);
     return ret && find(ret) == NULL;
 }
 

@@ -379,6 +379,7 @@ static long host_syscall(long nr)
         long target, host;
     } map[] = {
         {SYS_read, ME_HOST_SYS_read},
+        {SYS_write, ME_HOST_SYS_write},
         {SYS_ppoll, ME_HOST_SYS_ppoll},
         {SYS_clock_nanosleep, ME_HOST_SYS_clock_nanosleep},
 #ifdef SYS_pause
@@ -394,10 +395,10 @@ static long host_syscall(long nr)
 }
 #endif
 
-static bool in_syscall(pid_t pid, long nr)
+static bool in_syscall(pid_t pid, pid_t tid, long nr)
 {
     char path[64], buf[64] = "";
-    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", pid, pid);
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", pid, tid);
     FILE *f = fopen(path, "r");
     if (!f)
         return false;
@@ -415,7 +416,7 @@ bool proc_wait_syscall(struct proc *p, long nr, double timeout)
         nr = host_syscall(nr);
 #endif
     for (;;) {
-        if (in_syscall(p->pid, nr))
+        if (in_syscall(p->pid, p->pid, nr))
             return true;
         siginfo_t si;
         memset(&si, 0, sizeof si);
@@ -424,6 +425,21 @@ bool proc_wait_syscall(struct proc *p, long nr, double timeout)
             return false;
         sched_yield();
     }
+}
+
+bool thread_wait_syscall(pid_t pid, pid_t tid, long nr, double timeout)
+{
+    double end = now_s() + timeout;
+#ifdef ME_TEST_EMULATOR
+    if (me_emulated())
+        nr = host_syscall(nr);
+#endif
+    while (!in_syscall(pid, tid, nr))
+        if (now_s() > end)
+            return false;
+        else
+            sched_yield();
+    return true;
 }
 
 int run_suite(Suite *s, bool fork_each_test)

@@ -53,6 +53,9 @@ void proc_free(struct proc *p);
  * emulator blocks in on the host); false if it exits or the timeout passes
  * first. */
 bool proc_wait_syscall(struct proc *p, long nr, double timeout);
+/* Waits until thread tid of process pid is in system call nr (the
+ * target's number: translated under an emulator). */
+bool thread_wait_syscall(pid_t pid, pid_t tid, long nr, double timeout);
 /* The call the shim's block_forever (shim/exit_path.c) waits in: pause, or
  * ppoll with no descriptors where the kernel has no pause (aarch64). */
 #ifdef SYS_pause

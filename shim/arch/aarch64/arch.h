@@ -70,61 +70,90 @@ static inline long me_syscall_nr_after(const unsigned char *p, uintptr_t lo, con
     return me_uc_sysnr(uc);
 }
 
-/* Where the wrapper that has just made a successful system call returns
- * to, when nothing is left for it to do but restore its frame and return:
- * the shapes glibc 2.36's wrappers end with after "svc #0",
+/* x30 as saved by a function built with pointer authentication
+ * ("paciasp"), without its signature: xpaclri (a no-op where the CPU has
+ * no pointer authentication). */
+static inline uintptr_t me_strip_pac(uintptr_t lr)
+{
+    register uintptr_t x30 __asm__("x30") = lr;
+    __asm__("hint #7" : "+r"(x30)); /* xpaclri */
+    return x30;
+}
+
+/* Where the wrapper that has just made a system call returns to, when
+ * nothing is left for it to do but test the result, restore its frame and
+ * return; 0 when p is not such an ending. glibc's endings after "svc #0"
+ * (and after the call of a nested wrapper):
  *   "cmn x0, #0xfff; b.cs error; ret"                  (assembly wrappers)
  *   "ret"                                              (calls that cannot fail)
  *   "mov x19, x0; cmn x0, #1, lsl #12; b.hi error; mov x0, x19;
- *    ldp x19, x20, [sp, #16]; ldp x29, x30, [sp], #48; ret"   (C wrappers)
+ *    ldp x19, x20, [sp, #16]; ldp x29, x30, [sp], #48; ret"   (C wrappers, 2.36)
+ *   2.41: __internal_syscall_cancel "ldr x19, [sp, #16];
+ *    ldp x29, x30, [sp], #32; autiasp; ret", returning into
+ *    __syscall_cancel "cmn x0, #1, lsl #12; b.hi error;
+ *    ldp x29, x30, [sp], #16; autiasp; ret", which write tail-calls
  * read as: register moves, the error test (its branch sets errno and
  * comes back, or returns to the same caller), loads from the stack
- * (following x30's), a return. Anything else,
- * a call among them (the cancellable path), is not such an ending: 0. */
+ * (following x30's, signed or not), a return. A return into the same
+ * object (lo..hi: libc) goes on reading there, for at most four frames;
+ * one out of it is the answer when the result was tested on the way (or
+ * the call cannot fail: a bare "ret"). Anything else, a call among them
+ * (the cancellable path), is not such an ending. */
 #define ME_WRAPPER_TAIL_MAX 12
-static inline uintptr_t me_wrapper_return(const unsigned char *p, uintptr_t hi, const ucontext_t *uc)
+static inline uintptr_t me_wrapper_return(const unsigned char *p, uintptr_t lo, uintptr_t hi,
+                                          const ucontext_t *uc)
 {
     uintptr_t sp = me_uc_sp(uc), lr = (uintptr_t)uc->uc_mcontext.regs[30];
-    bool tested = false;
-    for (int i = 0; i < ME_WRAPPER_TAIL_MAX && (uintptr_t)p + 4 <= hi; i++, p += 4) {
-        uint32_t w = me_insn_at(p);
-        unsigned rt = w & 31, rt2 = (w >> 10) & 31, rn = (w >> 5) & 31;
-        if (w == 0xd65f03c0u) /* ret */
-            return tested || i == 0 ? lr : 0;
-        /* mov xd/wd, xm/wm, not into x30, nor into x0 before it is tested */
-        if ((w & 0x7fe0ffe0u) == 0x2a0003e0u && rt != 30 && (tested || rt != 0))
-            continue;
-        if ((w & 0xff80001fu) == 0xb100001fu && rn == 0) { /* cmn x0, #imm */
-            tested = true;
-            continue;
+    bool tested = false, bare = true;
+    for (int frame = 0; frame < 4; frame++) {
+        int i = 0;
+        for (;; i++, p += 4) {
+            if (i == ME_WRAPPER_TAIL_MAX || (uintptr_t)p + 4 > hi)
+                return 0;
+            uint32_t w = me_insn_at(p);
+            unsigned rt = w & 31, rt2 = (w >> 10) & 31, rn = (w >> 5) & 31;
+            if (w == 0xd65f03c0u) /* ret */
+                break;
+            bare = false;
+            /* mov xd/wd, xm/wm, not into x30, nor into x0 before it is tested */
+            if ((w & 0x7fe0ffe0u) == 0x2a0003e0u && rt != 30 && (tested || rt != 0))
+                continue;
+            if ((w & 0xff80001fu) == 0xb100001fu && rn == 0) { /* cmn x0, #imm */
+                tested = true;
+                continue;
+            }
+            if ((w & 0xff000010u) == 0x54000000u && tested) /* b.cond: the error branch */
+                continue;
+            if ((w & 0xffc00000u) == 0xa9400000u && rn == 31) { /* ldp xt, xt2, [sp, #imm] */
+                int64_t off = (int64_t)((int32_t)(w << 10) >> 25) * 8;
+                if (rt == 30)
+                    memcpy(&lr, (const void *)(sp + (uintptr_t)off), sizeof lr);
+                if (rt2 == 30)
+                    memcpy(&lr, (const void *)(sp + (uintptr_t)off + 8), sizeof lr);
+                continue;
+            }
+            if ((w & 0xffc00000u) == 0xa8c00000u && rn == 31) { /* ldp xt, xt2, [sp], #imm */
+                int64_t off = (int64_t)((int32_t)(w << 10) >> 25) * 8;
+                if (rt == 30)
+                    memcpy(&lr, (const void *)sp, sizeof lr);
+                if (rt2 == 30)
+                    memcpy(&lr, (const void *)(sp + 8), sizeof lr);
+                sp += (uintptr_t)off;
+                continue;
+            }
+            if ((w & 0xffc00000u) == 0xf9400000u && rn == 31) { /* ldr xt, [sp, #imm] */
+                if (rt == 30)
+                    memcpy(&lr, (const void *)(sp + ((w >> 10) & 0xfff) * 8), sizeof lr);
+                continue;
+            }
+            if (w == 0xd503201fu || w == 0xd50323bfu) /* nop, autiasp */
+                continue;
+            return 0;
         }
-        if ((w & 0xff000010u) == 0x54000000u && tested) /* b.cond: the error branch */
-            continue;
-        if ((w & 0xffc00000u) == 0xa9400000u && rn == 31) { /* ldp xt, xt2, [sp, #imm] */
-            int64_t off = (int64_t)((int32_t)(w << 10) >> 25) * 8;
-            if (rt == 30)
-                memcpy(&lr, (const void *)(sp + (uintptr_t)off), sizeof lr);
-            if (rt2 == 30)
-                memcpy(&lr, (const void *)(sp + (uintptr_t)off + 8), sizeof lr);
-            continue;
-        }
-        if ((w & 0xffc00000u) == 0xa8c00000u && rn == 31) { /* ldp xt, xt2, [sp], #imm */
-            int64_t off = (int64_t)((int32_t)(w << 10) >> 25) * 8;
-            if (rt == 30)
-                memcpy(&lr, (const void *)sp, sizeof lr);
-            if (rt2 == 30)
-                memcpy(&lr, (const void *)(sp + 8), sizeof lr);
-            sp += (uintptr_t)off;
-            continue;
-        }
-        if ((w & 0xffc00000u) == 0xf9400000u && rn == 31) { /* ldr xt, [sp, #imm] */
-            if (rt == 30)
-                memcpy(&lr, (const void *)(sp + ((w >> 10) & 0xfff) * 8), sizeof lr);
-            continue;
-        }
-        if (w == 0xd503201fu) /* nop */
-            continue;
-        return 0;
+        lr = me_strip_pac(lr);
+        if (lr < lo || lr >= hi)
+            return tested || bare ? lr : 0;
+        p = (const unsigned char *)lr; /* a nested wrapper's caller, in libc */
     }
     return 0;
 }

@@ -57,20 +57,65 @@ static inline long me_syscall_nr_after(const unsigned char *p, uintptr_t lo, con
         return -1;
     return p[-6] | (p[-5] << 8);
 }
-/* glibc's single-threaded fast path after the syscall ends
- * "cmp $-4096,%rax (or $-4095); ja/jae error; ret": nothing is left to do
- * but return, and the stack is as the caller left it. Returns the return
- * address, or 0 when p is not such an ending. */
-static inline uintptr_t me_wrapper_return(const unsigned char *p, uintptr_t hi, const ucontext_t *uc)
+/* Where the wrapper that has just made a system call returns to, when
+ * nothing is left for it to do but test the result, restore its frame and
+ * return; 0 when p is not such an ending. glibc's endings after the
+ * syscall instruction (and after the call of a nested wrapper):
+ *   2.31-2.40  "cmp $-4096,%rax (or $-4095); ja/jae error; ret"
+ *   2.41       __internal_syscall_cancel "pop %rbx; ret", returning into
+ *              __syscall_cancel "pop; pop; cmp $-4096,%rax; ja error;
+ *              add $8,%rsp; ret", returning into the wrapper (write)
+ *              "add $0x18,%rsp; ret"; its cancellable path reloads the
+ *              thread's cancel state and tests for -EINTR first
+ * read as: pops and stack adjustments (followed on a copy of the stack
+ * pointer), the result's tests and their forward branches (the error path
+ * sets errno and returns to the same caller), a load into another
+ * register, a return. A return into the same object (lo..hi: libc) goes on
+ * reading there, for at most four frames; one out of it is the answer when
+ * the result was tested on the way (or the wrapper is a bare "ret").
+ * Anything else (a call, a store) is not such an ending. */
+#define ME_WRAPPER_TAIL_MAX 16
+static inline uintptr_t me_wrapper_return(const unsigned char *p, uintptr_t lo, uintptr_t hi,
+                                          const ucontext_t *uc)
 {
-    if ((uintptr_t)p + 9 > hi)
-        return 0;
-    if (p[0] != 0x48 || p[1] != 0x3d || (p[2] != 0x00 && p[2] != 0x01) || p[3] != 0xf0 ||
-        p[4] != 0xff || p[5] != 0xff || (p[6] != 0x77 && p[6] != 0x73) || p[8] != 0xc3)
-        return 0;
-    uintptr_t ret;
-    memcpy(&ret, (const void *)me_uc_sp(uc), sizeof ret);
-    return ret;
+    uintptr_t sp = me_uc_sp(uc);
+    bool tested = false, bare = true;
+    for (int frame = 0; frame < 4; frame++) {
+        int i = 0;
+        for (;; i++) {
+            if (i == ME_WRAPPER_TAIL_MAX || (uintptr_t)p + 10 > hi)
+                return 0;
+            if (p[0] == 0xc3) /* ret */
+                break;
+            bare = false;
+            if (p[0] >= 0x58 && p[0] <= 0x5f && p[0] != 0x5c) { /* pop r64, not %rsp */
+                sp += 8, p += 1;
+            } else if (p[0] == 0x41 && p[1] >= 0x58 && p[1] <= 0x5f) { /* pop %r8-%r15 */
+                sp += 8, p += 2;
+            } else if (p[0] == 0x48 && p[1] == 0x83 && p[2] == 0xc4 && p[3] < 0x80) { /* add $i8,%rsp */
+                sp += p[3], p += 4;
+            } else if (p[0] == 0x48 && p[1] == 0x3d) { /* cmp $imm32,%rax */
+                tested = true, p += 6;
+            } else if (p[0] == 0x48 && p[1] == 0x83 && p[2] == 0xf8) { /* cmp $imm8,%rax */
+                tested = true, p += 4;
+            } else if ((p[0] == 0x77 || p[0] == 0x73 || p[0] == 0x74 || p[0] == 0x75) &&
+                       p[1] < 0x80 && tested) { /* ja/jae/je/jne forward: the error path */
+                p += 2;
+            } else if (p[0] == 0x8b && (p[1] & 0xc0) == 0x80 && (p[1] & 7) != 4 &&
+                       ((p[1] >> 3) & 7) != 0) { /* mov disp32(%reg),%r32, not into %eax */
+                p += 6;
+            } else {
+                return 0;
+            }
+        }
+        uintptr_t ret;
+        memcpy(&ret, (const void *)sp, sizeof ret);
+        sp += 8;
+        if (ret < lo || ret >= hi)
+            return tested || bare ? ret : 0;
+        p = (const unsigned char *)ret; /* a nested wrapper's caller, in libc */
+    }
+    return 0;
 }
 
 /* ---- vfork: arch/x86_64/vfork.S wraps it ---- */
