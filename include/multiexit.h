@@ -22,7 +22,9 @@ extern "C" {
 
 /* Registers fn(arg) to run at exit, after everything registered later
  * (LIFO, together with atexit/on_exit/C++ destructors). O(1).
- * Returns 0, or -1 when out of memory. In a privileged program (setuid,
+ * Returns 0, or -1 with errno EINVAL when fn is NULL or flags has a bit
+ * other than MULTIEXIT_SHARED, or -1 when out of memory. In a privileged
+ * program (setuid,
  * setgid, file capabilities: AT_SECURE), which the library leaves alone,
  * it is plain atexit: flags are ignored. */
 int multiexit_register(void (*fn)(void *), void *arg, int flags);

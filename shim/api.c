@@ -14,6 +14,12 @@
 
 ME_EXPORT int multiexit_register(void (*fn)(void *), void *arg, int flags)
 {
+    /* checked at the call, as glibc's atexit(NULL): a NULL function would
+     * crash the exit later and lose the buffered output */
+    if (!fn || (flags & ~MULTIEXIT_SHARED)) {
+        errno = EINVAL;
+        return -1;
+    }
     me_ensure_init();
     if (ME_LEFT_ALONE()) /* a privileged program: plain atexit semantics */
         return me_real.cxa_atexit_fn(fn, arg, NULL) == 0 ? 0 : -1;

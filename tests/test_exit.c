@@ -554,6 +554,21 @@ START_TEST(pid1_exits_with_128_plus_sig)
 }
 END_TEST
 
+/* multiexit_register's checks: a NULL function and unknown flags fail at
+ * the call with EINVAL (they crashed the exit: status 139, the buffered
+ * output lost); a valid registration runs. */
+START_TEST(register_rejects_null_and_unknown_flags)
+{
+    struct proc p;
+    proc_spawn(&p, false, NULL, prog_path("api_errors"), NULL);
+    proc_finish(&p, T);
+    ck_assert_msg(exited_with(&p, 0), "status: %s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "null function: -1 EINVAL\nunknown flag: -1 EINVAL\n"
+                                "negative flags: -1 EINVAL\nvalid: 0 ok\nbuffered line\nbye\n");
+    proc_free(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("exit");
@@ -580,6 +595,7 @@ static Suite *suite(void)
     me_add_test(tc, signal_raised_by_the_cleanup_dies_by_the_first);
     me_add_test(tc, final_flush_takes_the_stream_locks);
     me_add_test(tc, pid1_exits_with_128_plus_sig);
+    me_add_test(tc, register_rejects_null_and_unknown_flags);
     suite_add_tcase(s, tc);
     /* its own tagged case: a sanitizer job excludes it (CK_EXCLUDE_TAGS), since a
      * setgid program cannot preload the sanitizer's runtime */

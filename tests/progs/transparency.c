@@ -402,9 +402,12 @@ int main(int argc, char **argv)
         exit(0);
     }
     if (strcmp(mode, "onstack-fit") == 0) {
-        /* argv[2]: bytes the handler uses on top of its 1.5 KB of locals */
-        fit_pad = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
-        setup_altstack(8192);
+        /* argv[2], "PAD[:SIZE]": bytes the handler uses on top of its 1.5 KB
+         * of locals, and the alternate stack's size (default 8 KiB) */
+        char *end = NULL;
+        fit_pad = argc > 2 ? strtoul(argv[2], &end, 10) : 0;
+        size_t size = end && *end == ':' ? strtoul(end + 1, NULL, 10) : 8192;
+        setup_altstack(size);
         memset(alt_base, 0xa5, alt_size);
         install(SIGTERM, fit_handler, SA_ONSTACK);
         raise(SIGTERM);
