@@ -208,6 +208,23 @@ static __attribute__((noreturn)) void block_forever(void)
 #endif
 }
 
+/* A managed signal with the default disposition during a normal exit():
+ * the exit goes on (its functions are the cleanup), and the process dies
+ * by the signal when it ends, or when MULTIEXIT_TIMEOUT runs out first
+ * (an exit function that blocks, a final flush into a full pipe): nothing
+ * waits for ever. The first such signal starts the bound; later ones are
+ * absorbed. */
+static void join_normal_exit(pid_t self, uint64_t w, int sig)
+{
+    if (sig_of(w) != 0 || !atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL)))
+        return;
+    if (me_cfg.verbose)
+        me_log("pid %d: %S received during exit(): it goes on, bounded by the timeout",
+               (int)me_sys_getpid(), sig);
+    if (!start_watchdog(sig))
+        me_die_by(sig); /* no bound can be set: as without the shim */
+}
+
 bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_disp)
 {
     pid_t self = me_pid();
@@ -230,8 +247,7 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
         if (is_fault(sig, info))
             me_die_by(sig); /* cannot wait for the end of exit(): it would fault again */
         /* die by it once the running exit() has finished */
-        if (sig_of(w) == 0)
-            atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL));
+        join_normal_exit(self, w, sig);
         return true;
     }
     if (st == ST_SIG_RUNNING && default_disp && raised_by_cleanup(sig, info)) {
@@ -266,8 +282,7 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
         uint64_t w = atomic_load(&ex_word);
         int st = st_of(w, self);
         if (st == ST_NORMAL) {
-            if (sig_of(w) == 0 && !atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL)))
-                continue;
+            join_normal_exit(self, w, sig);
             return;
         }
         if (st != ST_NONE)
@@ -354,9 +369,7 @@ ME_START void me_exit_final_hook(void *unused)
     /* What exit() does next (_IO_cleanup) flushes every stream without its
      * lock, while other threads may still write to it: data twice, lines
      * torn. fflush(NULL) takes each lock, waiting at most until the
-     * watchdog, which a normal exit() that a signal joined starts now. */
-    if (st == ST_NORMAL && !start_watchdog(sig))
-        me_die_by(sig);
+     * watchdog (a normal exit() that a signal joined started it then). */
     me_exit_guard_flush();
     fflush(NULL);
     me_die_by(sig);

@@ -554,6 +554,45 @@ START_TEST(pid1_exits_with_128_plus_sig)
 }
 END_TEST
 
+/* A managed signal during a normal exit() that never ends (an exit
+ * function that blocks, a final flush into a pipe nobody reads): without
+ * the shim the process dies by it at once; with it the exit goes on as the
+ * cleanup, bounded by MULTIEXIT_TIMEOUT, then the process dies by it. It
+ * waited for ever before. */
+static void stuck_normal_exit(const char *mode, long blocked_in)
+{
+    static const char *const env[] = {"MULTIEXIT_TIMEOUT=1", "MULTIEXIT_VERBOSE=1", NULL};
+    for (int shim = 0; shim < 2; shim++) {
+        struct proc p;
+        char line[32];
+        proc_spawn(&p, shim, shim ? env : NULL, prog_path("exitcases"), mode, NULL);
+        ck_assert_msg(proc_wait_ready(&p, line, sizeof line, T), "%s: not ready", mode);
+        ck_assert_msg(proc_wait_syscall(&p, blocked_in, T), "%s: never blocked", mode);
+        proc_kill(&p, SIGTERM);
+        /* a hang is what is tested: the generous deadline only catches it
+         * (the bound itself, 1 s, is the verbose line's business) */
+        proc_finish(&p, me_bound(T));
+        ck_assert_msg(died_by(&p, SIGTERM), "%s, shim %d: status %s", mode, shim, status_str(&p));
+        if (shim)
+            ck_assert_msg(count_of(p.err_buf, "SIGTERM received during exit()") == 1 &&
+                              count_of(p.err_buf, "cleanup timed out, dying by SIGTERM") == 1,
+                          "%s: stderr: %s", mode, p.err_buf);
+        proc_free(&p);
+    }
+}
+
+START_TEST(signal_during_a_stuck_exit_function_ends_it)
+{
+    stuck_normal_exit("stuck-exitfn", ME_SYS_BLOCKED);
+}
+END_TEST
+
+START_TEST(signal_during_a_stuck_final_flush_ends_it)
+{
+    stuck_normal_exit("stuck-flush", SYS_write);
+}
+END_TEST
+
 /* multiexit_register's checks: a NULL function and unknown flags fail at
  * the call with EINVAL (they crashed the exit: status 139, the buffered
  * output lost); a valid registration runs. */
@@ -596,6 +635,8 @@ static Suite *suite(void)
     me_add_test(tc, final_flush_takes_the_stream_locks);
     me_add_test(tc, pid1_exits_with_128_plus_sig);
     me_add_test(tc, register_rejects_null_and_unknown_flags);
+    me_add_test(tc, signal_during_a_stuck_exit_function_ends_it);
+    me_add_test(tc, signal_during_a_stuck_final_flush_ends_it);
     suite_add_tcase(s, tc);
     /* its own tagged case: a sanitizer job excludes it (CK_EXCLUDE_TAGS), since a
      * setgid program cannot preload the sanitizer's runtime */

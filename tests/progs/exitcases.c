@@ -29,6 +29,12 @@ static char role[32] = "main";
 static void bye(void) { printf("atexit in %d\n", (int)getpid()); }
 static void bye_stderr(void) { fprintf(stderr, "atexit ran\n"); }
 static void master_private(void) { printf("master private in %s\n", role); }
+static void stuck(void)
+{
+    fprintf(stderr, "atexit: stuck\n");
+    for (;;)
+        pause();
+}
 
 static int vfork_window(void)
 {
@@ -179,6 +185,28 @@ int main(int argc, char **argv)
         ready("ready");
         for (;;)
             pause();
+    }
+    if (strcmp(mode, "stuck-exitfn") == 0) {
+        /* a normal exit whose exit function never returns */
+        atexit(stuck);
+        printf("main returns\n");
+        ready("ready");
+        return 0;
+    }
+    if (strcmp(mode, "stuck-flush") == 0) {
+        /* a normal exit whose final flush blocks: stdout is a pipe that
+         * nobody reads, with more buffered than it holds */
+        int fds[2];
+        if (pipe(fds) != 0 || dup2(fds[1], 1) < 0)
+            return 3;
+        close(fds[1]); /* fds[0] stays open, never read */
+        static char buf[1 << 20];
+        setvbuf(stdout, buf, _IOFBF, sizeof buf);
+        for (int i = 0; i < 20000; i++)
+            printf("line %05d of buffered output\n", i);
+        atexit(bye_stderr);
+        ready("ready");
+        return 0;
     }
     if (strcmp(mode, "pid1") == 0)
         return pid1(argc, argv);
