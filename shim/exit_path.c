@@ -208,6 +208,33 @@ static __attribute__((noreturn)) void block_forever(void)
 #endif
 }
 
+/* No timer can be made (RLIMIT_SIGPENDING 0, the queue full): the cleanup
+ * could neither be bounded nor retried, so the process dies by the signal
+ * at once, as without the shim, and says why. */
+static __attribute__((noreturn)) void die_without_timer(int sig)
+{
+    if (me_cfg.verbose)
+        me_log("pid %d: %S received, but no timer can be made (RLIMIT_SIGPENDING): "
+               "dying by it at once, without cleanup", (int)me_sys_getpid(), sig);
+    me_die_by(sig);
+}
+
+/* The interrupted thread is at or just after a write-like system call. */
+static bool is_write(const void *ucp)
+{
+#if ME_ARCH_SAFEPOINTS
+    const ucontext_t *uc = ucp;
+    if (!uc)
+        return false;
+    const unsigned char *pc = (const unsigned char *)me_uc_pc(uc);
+    long nr = me_insn_is_syscall(pc) ? me_uc_sysnr(uc) : -1;
+    return nr == SYS_write || nr == SYS_writev;
+#else
+    (void)ucp;
+    return false;
+#endif
+}
+
 /* A managed signal with the default disposition during a normal exit():
  * the exit goes on (its functions are the cleanup), and the process dies
  * by the signal when it ends, or when MULTIEXIT_TIMEOUT runs out first
@@ -222,7 +249,7 @@ static void join_normal_exit(pid_t self, uint64_t w, int sig)
         me_log("pid %d: %S received during exit(): it goes on, bounded by the timeout",
                (int)me_sys_getpid(), sig);
     if (!start_watchdog(sig))
-        me_die_by(sig); /* no bound can be set: as without the shim */
+        die_without_timer(sig); /* no bound can be set: as without the shim */
 }
 
 bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_disp)
@@ -294,14 +321,18 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
                                             mk(self, sig, safe ? ST_SIG_RUNNING : ST_SIG_DEFERRED)))
             continue;
         if (!start_watchdog(sig))
-            me_die_by(sig);
+            die_without_timer(sig);
         if (safe)
             run_signal_exit(sig);
         /* Let the interrupted code leave libc (usually a few instructions:
          * the return of a system call wrapper); ask again shortly, on
          * whichever thread the kernel picks. */
         if (!retry_start(sig))
-            me_die_by(sig); /* never retried: as without the shim */
+            die_without_timer(sig); /* never retried: as without the shim */
+        if (me_cfg.verbose)
+            me_log("pid %d: %S received inside the C library%s: cleanup deferred to the "
+                   "first safe point, at most the timeout", (int)me_sys_getpid(), sig,
+                   is_write(uc) ? " (a write, maybe stdio's, that has not returned)" : "");
         return;
     }
 }

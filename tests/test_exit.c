@@ -439,15 +439,19 @@ END_TEST
  * dies by SIGTERM, as without the shim. */
 START_TEST(no_timers_still_dies_by_the_signal)
 {
+    static const char *const env[] = {"MULTIEXIT_VERBOSE=1", NULL};
     for (int preload = 0; preload < 2; preload++) {
         struct proc p;
         char line[64];
-        proc_spawn(&p, preload, NULL, prog_path("exitcases"), "notimers", NULL);
+        proc_spawn(&p, preload, preload ? env : NULL, prog_path("exitcases"), "notimers", NULL);
         ck_assert(proc_wait_ready(&p, line, sizeof line, T));
         for (int i = 0; i < 3; i++)
             proc_kill(&p, SIGTERM);
         proc_finish(&p, T);
         ck_assert_msg(died_by(&p, SIGTERM), "shim %d: status: %s", preload, status_str(&p));
+        /* and, asked to, says why no cleanup ran */
+        ck_assert_msg(!preload || count_of(p.err_buf, "no timer can be made") == 1, "stderr: %s",
+                      p.err_buf);
         proc_free(&p);
     }
 }
@@ -593,6 +597,27 @@ START_TEST(signal_during_a_stuck_final_flush_ends_it)
 }
 END_TEST
 
+/* A signal that finds the thread inside stdio's write to a pipe that does
+ * not drain: the cleanup waits for a safe point, at most MULTIEXIT_TIMEOUT,
+ * and says why when asked to. */
+START_TEST(deferred_in_a_stdio_write_says_why)
+{
+    static const char *const env[] = {"MULTIEXIT_TIMEOUT=1", "MULTIEXIT_VERBOSE=1", NULL};
+    struct proc p;
+    char line[32];
+    proc_spawn(&p, true, env, prog_path("exitcases"), "stdio-blocked", NULL);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    ck_assert(proc_wait_syscall(&p, SYS_write, T));
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, me_bound(T));
+    ck_assert_msg(died_by(&p, SIGTERM), "status %s", status_str(&p));
+    ck_assert_msg(count_of(p.err_buf, "cleanup deferred") == 1 &&
+                      count_of(p.err_buf, "(a write, maybe stdio's, that has not returned)") == 1,
+                  "stderr: %s", p.err_buf);
+    proc_free(&p);
+}
+END_TEST
+
 /* multiexit_register's checks: a NULL function and unknown flags fail at
  * the call with EINVAL (they crashed the exit: status 139, the buffered
  * output lost); a valid registration runs. */
@@ -637,6 +662,7 @@ static Suite *suite(void)
     me_add_test(tc, register_rejects_null_and_unknown_flags);
     me_add_test(tc, signal_during_a_stuck_exit_function_ends_it);
     me_add_test(tc, signal_during_a_stuck_final_flush_ends_it);
+    me_add_test(tc, deferred_in_a_stdio_write_says_why);
     suite_add_tcase(s, tc);
     /* its own tagged case: a sanitizer job excludes it (CK_EXCLUDE_TAGS), since a
      * setgid program cannot preload the sanitizer's runtime */

@@ -208,6 +208,17 @@ int main(int argc, char **argv)
         ready("ready");
         return 0;
     }
+    if (strcmp(mode, "stdio-blocked") == 0) {
+        /* stdio writing its buffer into a pipe that nobody reads */
+        int fds[2];
+        if (pipe(fds) != 0 || dup2(fds[1], 1) < 0)
+            return 3;
+        close(fds[1]);
+        atexit(bye_stderr);
+        ready("ready");
+        for (;;)
+            printf("a line of output that nobody reads\n");
+    }
     if (strcmp(mode, "pid1") == 0)
         return pid1(argc, argv);
     if (strcmp(mode, "pidreuse") == 0)
