@@ -4,6 +4,7 @@
  * call sigaction or __cxa_atexit before ours runs). */
 #include "init.h"
 
+#include <dlfcn.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <sys/auxv.h>
@@ -30,6 +31,14 @@ bool me_left_alone; /* AT_SECURE: every entry point passes straight to libc */
  * loaded at start-up; "after self" is what RTLD_NEXT searches. */
 extern const char __ehdr_start[]; /* this library's ELF header, at its load bias */
 
+/* Another copy of the library loaded before this one (any version, any
+ * path: a whole-host install and another prefix's, two builds): that one,
+ * which the program's calls bind to, does the work; this one passes every
+ * call through, as for a privileged program. Found by the symbol every
+ * version exports, in an object that comes before this one. */
+static const char *first_copy;
+ME_START_DATA static const char copy_mark[] = "multiexit_version";
+
 ME_START static int visit_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     bool *after_self = arg, defines_malloc = false;
@@ -41,7 +50,15 @@ ME_START static int visit_object(struct dl_phdr_info *info, size_t size, void *a
                 n[5] == '-'; /* linux-vdso.so.1, linux-gate.so.1: nothing to find or guard */
     if (vdso)
         return 0;
-    if (!self && !me_real_all_found() && me_elf_open(&o, info))
+    bool before = !self && !*after_self && n && n[0]; /* a shared object before this one */
+    bool opened = !self && (before || !me_real_all_found()) && me_elf_open(&o, info);
+    if (opened && before && !first_copy) {
+        void *addr;
+        if (me_elf_find(&o, copy_mark, sizeof copy_mark - 1, me_elf_hash(copy_mark), &addr) ==
+            ME_ELF_DEFINED)
+            first_copy = n;
+    }
+    if (opened && !me_real_all_found())
         me_real_visit(&o, *after_self, &defines_malloc);
     me_safepoint_visit(info, self || defines_malloc);
     if (self)
@@ -91,6 +108,13 @@ ME_START static const char *var(const char *name)
     return NULL;
 }
 
+/* This library's own path, as the loader names it. */
+static const char *self_path(void)
+{
+    Dl_info info;
+    return dladdr(__ehdr_start, &info) && info.dli_fname ? info.dli_fname : "?";
+}
+
 ME_START static void do_init(void)
 {
     bool after_self = false;
@@ -100,6 +124,15 @@ ME_START static void do_init(void)
     /* AT_SECURE (setuid, setgid, file capabilities): left alone, no
      * variable read, no exit hook, no signal taken over */
     if (me_real.getauxval_fn && me_real.getauxval_fn(AT_SECURE)) {
+        me_left_alone = true;
+        return;
+    }
+    if (first_copy) {
+        collect_vars();
+        const char *v = var("MULTIEXIT_VERBOSE");
+        if (v && me_parse_verbose(v))
+            me_log("another copy of libmultiexit, %s, was loaded first and does the work: "
+                   "this one (%s) passes every call through", first_copy, self_path());
         me_left_alone = true;
         return;
     }

@@ -618,6 +618,41 @@ START_TEST(deferred_in_a_stdio_write_says_why)
 }
 END_TEST
 
+/* Two copies of the library in one process (a whole-host install plus
+ * another prefix's, two builds): the first loaded does the work, the other
+ * passes every call through and says so. The same file under a second
+ * name is loaded once by glibc. Both crashed the program before (the
+ * dispatchers called each other: SIGSEGV, no cleanup). */
+START_TEST(a_second_copy_passes_through)
+{
+    int st;
+    char *want = reference("exitfns", "exit", &st);
+    char dir[] = "/tmp/me-copies-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char copy[128], link[128], cmd[512];
+    snprintf(copy, sizeof copy, "%s/libmultiexit-copy.so", dir);
+    snprintf(link, sizeof link, "%s/libmultiexit-link.so", dir);
+    snprintf(cmd, sizeof cmd, "cp %s %s && ln -s %s %s", shim_path(), copy, shim_path(), link);
+    ck_assert_int_eq(system(cmd), 0);
+    for (int k = 0; k < 2; k++) {
+        char preload[160];
+        snprintf(preload, sizeof preload, "LD_PRELOAD=%s", k ? link : copy);
+        const char *env[] = {preload, "MULTIEXIT_VERBOSE=1", NULL};
+        struct proc p;
+        run_and_signal(&p, env, "exitfns", "wait", SIGTERM, 1);
+        ck_assert_msg(died_by(&p, SIGTERM), "%s: status %s\n%s", preload, status_str(&p), p.err_buf);
+        ck_assert_str_eq(p.out_buf, want);
+        ck_assert_msg(count_of(p.err_buf, "another copy of libmultiexit") == (k ? 0 : 1),
+                      "%s: stderr: %s", preload, p.err_buf);
+        ck_assert_msg(count_of(p.err_buf, "ran ") == 1, "%s: stderr: %s", preload, p.err_buf);
+        proc_free(&p);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(want);
+}
+END_TEST
+
 /* multiexit_register's checks: a NULL function and unknown flags fail at
  * the call with EINVAL (they crashed the exit: status 139, the buffered
  * output lost); a valid registration runs. */
@@ -663,6 +698,7 @@ static Suite *suite(void)
     me_add_test(tc, signal_during_a_stuck_exit_function_ends_it);
     me_add_test(tc, signal_during_a_stuck_final_flush_ends_it);
     me_add_test(tc, deferred_in_a_stdio_write_says_why);
+    me_add_test(tc, a_second_copy_passes_through);
     suite_add_tcase(s, tc);
     /* its own tagged case: a sanitizer job excludes it (CK_EXCLUDE_TAGS), since a
      * setgid program cannot preload the sanitizer's runtime */
