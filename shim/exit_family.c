@@ -7,6 +7,7 @@
  * order and dlclose still runs a library's functions; the record decides
  * whether the function runs in this process, and makes it run once. */
 #include "exit_family.h"
+#include "object_ranges.h"
 
 #include "../registry/exitfns.h"
 
@@ -78,18 +79,8 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *p)
 {
     struct find_arg *a = p;
     (void)size;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
-        uintptr_t s = info->dlpi_addr + ph->p_vaddr;
-        if (s < lo)
-            lo = s;
-        if (s + ph->p_memsz > hi)
-            hi = s + ph->p_memsz;
-    }
-    if (a->addr >= lo && a->addr < hi) {
+    uintptr_t lo, hi;
+    if (me_object_range(info, &lo, &hi) && a->addr >= lo && a->addr < hi) {
         a->lo = lo;
         a->hi = hi;
         return 1;

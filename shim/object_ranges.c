@@ -75,6 +75,23 @@ static struct table *table_of(size_t cap)
     return t;
 }
 
+bool me_object_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi)
+{
+    *lo = UINTPTR_MAX;
+    *hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+        if (s < *lo)
+            *lo = s;
+        if (s + ph->p_memsz > *hi)
+            *hi = s + ph->p_memsz;
+    }
+    return *lo < *hi;
+}
+
 struct walk {
     struct table *t;
     size_t count; /* objects seen, even past t->cap */
@@ -95,18 +112,8 @@ static int collect(struct dl_phdr_info *info, size_t size, void *p)
 {
     struct walk *w = p;
     counters(info, size, p);
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
-        uintptr_t s = info->dlpi_addr + ph->p_vaddr;
-        if (s < lo)
-            lo = s;
-        if (s + ph->p_memsz > hi)
-            hi = s + ph->p_memsz;
-    }
-    if (lo >= hi)
+    uintptr_t lo, hi;
+    if (!me_object_range(info, &lo, &hi))
         return 0;
     if (w->count < w->t->cap) {
         struct range *r = &w->t->r[w->count];

@@ -8,6 +8,9 @@
 /* The loaded objects' address ranges, for a glibc without
  * _dl_find_object (before 2.35): object_ranges.c. */
 
+struct dl_phdr_info;
+/* [*lo, *hi): what the object's PT_LOAD segments span; false if none. */
+bool me_object_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi);
 /* Takes a new snapshot of the loaded objects if the loader's counters
  * moved since the last one, or always when force. Never from a signal
  * handler (dl_iterate_phdr takes the loader's lock); never blocks: if
