@@ -169,6 +169,9 @@ pg_setup() {
         id postgres >/dev/null 2>&1 || { echo "SKIPPED: no postgres user"; exit 77; }
         as_pg="setpriv --reuid=postgres --regid=postgres --init-groups --"
         chown postgres: "$tmp"
+        # psql complains on stderr when it cannot enter the directory it was
+        # started in (a build directory under /root): start everything here
+        cd "$tmp"
     else
         as_pg="" # the server only refuses to run as root
     fi
