@@ -219,22 +219,6 @@ static __attribute__((noreturn)) void die_without_timer(int sig)
     me_die_by(sig);
 }
 
-/* The interrupted thread is at or just after a write-like system call. */
-static bool is_write(const void *ucp)
-{
-#if ME_ARCH_SAFEPOINTS
-    const ucontext_t *uc = ucp;
-    if (!uc)
-        return false;
-    const unsigned char *pc = (const unsigned char *)me_uc_pc(uc);
-    long nr = me_insn_is_syscall(pc) ? me_uc_sysnr(uc) : -1;
-    return nr == SYS_write || nr == SYS_writev;
-#else
-    (void)ucp;
-    return false;
-#endif
-}
-
 /* A managed signal with the default disposition during a normal exit():
  * the exit goes on (its functions are the cleanup), and the process dies
  * by the signal when it ends, or when MULTIEXIT_TIMEOUT runs out first
@@ -332,7 +316,7 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
         if (me_cfg.verbose)
             me_log("pid %d: %S received inside the C library%s: cleanup deferred to the "
                    "first safe point, at most the timeout", (int)me_sys_getpid(), sig,
-                   is_write(uc) ? " (a write, maybe stdio's, that has not returned)" : "");
+                   me_context_in_write(uc) ? " (a write, maybe stdio's, that has not returned)" : "");
         return;
     }
 }

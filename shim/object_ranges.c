@@ -6,7 +6,8 @@
  * not be called.
  *
  * Snapshots are taken outside handlers, from dl_iterate_phdr: at an
- * install when the loader's counters moved (a dlopen), and after every
+ * install that names a handler in no object of the table, when the
+ * loader's counters moved since the last one (a dlopen), and after every
  * dlclose (shim/dl_family.c). Two tables take turns: a snapshot is
  * written into the one not published, then published, and a generation
  * count tells a reader that a table changed under it (it then reads

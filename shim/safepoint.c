@@ -172,6 +172,13 @@ static bool returns_to_unguarded_caller(const unsigned char *p, const struct ran
     return ret && find(ret) == NULL;
 }
 
+bool me_context_in_write(const void *ucp)
+{
+    const ucontext_t *uc = ucp;
+    return uc && me_insn_is_syscall((const unsigned char *)me_uc_pc(uc)) &&
+           writes_data(me_uc_sysnr(uc));
+}
+
 bool me_context_is_safe(const void *ucp, const siginfo_t *info)
 {
     const ucontext_t *uc = ucp;
@@ -216,5 +223,11 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
     (void)ucp;
     (void)info;
     return true;
+}
+
+bool me_context_in_write(const void *ucp)
+{
+    (void)ucp;
+    return false;
 }
 #endif

@@ -11,5 +11,8 @@ struct dl_phdr_info;
  * of libc, the dynamic linker etc., and of objects the caller names. */
 void me_safepoint_visit(const struct dl_phdr_info *info, bool guard);
 bool me_context_is_safe(const void *uc, const siginfo_t *info);
+/* The interrupted thread is blocked in (or about to enter) a system call
+ * that writes data: write, send and their kin. */
+bool me_context_in_write(const void *uc);
 
 #endif

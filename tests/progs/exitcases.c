@@ -29,6 +29,17 @@ static char role[32] = "main";
 static void bye(void) { printf("atexit in %d\n", (int)getpid()); }
 static void bye_stderr(void) { fprintf(stderr, "atexit ran\n"); }
 static void master_private(void) { printf("master private in %s\n", role); }
+/* stdout becomes a pipe whose read end stays open and is never read: a
+ * write blocks once it is full */
+static bool stdout_to_unread_pipe(void)
+{
+    int fds[2];
+    if (pipe(fds) != 0 || dup2(fds[1], 1) < 0)
+        return false;
+    close(fds[1]);
+    return true;
+}
+
 static void stuck(void)
 {
     fprintf(stderr, "atexit: stuck\n");
@@ -196,10 +207,8 @@ int main(int argc, char **argv)
     if (strcmp(mode, "stuck-flush") == 0) {
         /* a normal exit whose final flush blocks: stdout is a pipe that
          * nobody reads, with more buffered than it holds */
-        int fds[2];
-        if (pipe(fds) != 0 || dup2(fds[1], 1) < 0)
+        if (!stdout_to_unread_pipe())
             return 3;
-        close(fds[1]); /* fds[0] stays open, never read */
         static char buf[1 << 20];
         setvbuf(stdout, buf, _IOFBF, sizeof buf);
         for (int i = 0; i < 20000; i++)
@@ -210,10 +219,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "stdio-blocked") == 0) {
         /* stdio writing its buffer into a pipe that nobody reads */
-        int fds[2];
-        if (pipe(fds) != 0 || dup2(fds[1], 1) < 0)
+        if (!stdout_to_unread_pipe())
             return 3;
-        close(fds[1]);
         atexit(bye_stderr);
         ready("ready");
         for (;;)
