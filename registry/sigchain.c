@@ -10,6 +10,7 @@
 /* ME_START, ME_WARM: placement in the shim's split layout
  * (shim/placement.h), defined by the build, empty without that layout. */
 #define POOL 8 /* snapshots per signal: one current, the rest for writers and pinned readers */
+#define READERS 4 /* components remembered per signal as having read its disposition */
 
 struct snap {
     atomic_uint readers; /* readers copying this snapshot right now */
@@ -31,6 +32,9 @@ static struct slot slots_lo[ME_HOT_SIGS];
 struct cold {
     struct slot slots_hi[ME_CHAIN_NSIG - ME_HOT_SIGS];
     struct snap pools[ME_CHAIN_NSIG][POOL];
+    /* me_chain_note_read: (component << 16 | set_gen's low 16 bits), 0 free */
+    _Atomic uint64_t readers[ME_CHAIN_NSIG][READERS];
+    atomic_uint readers_next[ME_CHAIN_NSIG];
 };
 static struct cold *_Atomic cold;
 
@@ -144,8 +148,10 @@ ME_START static void unpin(struct snap *p)
 static void copy_view(struct me_chain_view *dst, const struct me_chain_view *src)
 {
     dst->gen = src->gen;
+    dst->set_gen = src->set_gen;
     dst->disp = src->disp;
     dst->n = src->n;
+    dst->took_over = src->took_over;
     /* memmove, not memcpy: memcpy@GLIBC_2.14 would add one more symbol
      * version for the dynamic linker to check at every process start */
     memmove(dst->h, src->h, src->n * sizeof src->h[0]);
@@ -183,6 +189,8 @@ static void read_into(struct slot *s, struct me_chain_view *view)
     }
     inflight_pop();
     view->gen = 0;
+    view->set_gen = 0;
+    view->took_over = 0;
     view->disp = s->initial;
     view->n = is_handler(s->initial.fn);
     if (view->n)
@@ -231,6 +239,11 @@ ME_START uint64_t me_chain_changes(int sig)
     return p ? (uintptr_t)p ^ (p->v.gen << 16) : 0;
 }
 
+unsigned me_chain_first_run(const struct me_chain_view *v)
+{
+    return v->took_over ? 31u - (unsigned)__builtin_clz(v->took_over) : 0;
+}
+
 ME_START void me_chain_pin(int sig, uintptr_t mark, struct me_chain_pin *pin)
 {
     struct slot *s = slot_of(sig);
@@ -240,8 +253,9 @@ ME_START void me_chain_pin(int sig, uintptr_t mark, struct me_chain_pin *pin)
         f->pinned = p;
     pin->snap_ = f;
     if (p) {
-        pin->h = p->v.h;
-        pin->n = p->v.n;
+        unsigned first = me_chain_first_run(&p->v);
+        pin->h = p->v.h + first;
+        pin->n = p->v.n - first;
         pin->disp = &p->v.disp;
         return;
     }
@@ -343,19 +357,93 @@ static int find(const struct me_chain_view *v, void *fn)
 }
 
 struct install_arg {
+    int sig;
     const struct me_handler *nh;
     const struct me_install *how;
 };
 
-/* Keeps the handlers for which keep() is true, in order. */
-static void filter(struct me_chain_view *v, bool (*keep)(const struct me_handler *, const void *),
+/* 0 when comp cannot be packed with a generation (never for a user-space
+ * address on x86-64 or aarch64): such a reader is not remembered. */
+static uint64_t read_record(uintptr_t comp, uint64_t set_gen)
+{
+    if (!comp || (uint64_t)comp >> 48)
+        return 0;
+    return (uint64_t)comp << 16 | (set_gen & 0xffff);
+}
+
+void me_chain_note_read(int sig, uintptr_t comp)
+{
+    struct cold *c = cold_state();
+    uint64_t set_gen = 0;
+    if (!c)
+        return; /* nothing installed yet: there is nothing an install could hide */
+    struct slot *s = slot_of(sig);
+    /* the frame's address, only ever compared as a number */
+    struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
+    struct snap *p = pin_current(s);
+    if (f)
+        f->pinned = p;
+    if (p)
+        set_gen = p->v.set_gen;
+    if (f)
+        f->pinned = NULL;
+    unpin(p);
+    inflight_pop();
+    uint64_t rec = read_record(comp, set_gen);
+    if (!rec)
+        return;
+    for (int i = 0; i < READERS; i++)
+        if (atomic_load(&c->readers[sig][i]) == rec)
+            return;
+    unsigned i = atomic_fetch_add(&c->readers_next[sig], 1) % READERS;
+    atomic_store(&c->readers[sig][i], rec);
+}
+
+/* The installing component read the disposition this install replaces. */
+static bool has_read(const struct install_arg *a, const struct me_chain_view *v)
+{
+    if (a->how->looked)
+        return true;
+    uint64_t rec = read_record(a->how->by, v->set_gen);
+    struct cold *c = cold_state();
+    if (!rec || !c)
+        return false;
+    for (int i = 0; i < READERS; i++)
+        if (atomic_load(&c->readers[a->sig][i]) == rec)
+            return true;
+    return false;
+}
+
+/* Keeps the handlers for which keep() is true, in order. A removed handler
+ * that had taken the signal over passes that on to the next one kept: what
+ * it replaced stays replaced. True when none was left to take it. */
+static bool filter(struct me_chain_view *v, bool (*keep)(const struct me_handler *, const void *),
                    const void *arg)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < v->n; i++)
-        if (keep(&v->h[i], arg))
-            v->h[n++] = v->h[i];
+    uint32_t took = 0;
+    bool pending = false;
+    for (unsigned i = 0; i < v->n; i++) {
+        bool mark = (v->took_over >> i) & 1u;
+        if (!keep(&v->h[i], arg)) {
+            pending = pending || mark;
+            continue;
+        }
+        if (mark || pending)
+            took |= 1u << n;
+        pending = false;
+        v->h[n++] = v->h[i];
+    }
     v->n = n;
+    v->took_over = took;
+    return pending;
+}
+
+/* Keeps h[0..n) (the save/restore idiom: what came after goes). */
+static void truncate_to(struct me_chain_view *v, unsigned n)
+{
+    v->n = n;
+    v->took_over &= n >= 32 ? ~0u : (1u << n) - 1;
 }
 
 static bool own_and_not_same(const struct me_handler *h, const void *argp)
@@ -374,42 +462,56 @@ static void do_install(struct me_chain_view *v, const void *argp, bool *overflow
 {
     const struct install_arg *a = argp;
     const struct me_handler *nh = a->nh;
+    bool takes_over = a->how->chain && has_read(a, v);
     v->disp = *nh;
+    v->set_gen = v->gen + 1; /* the generation update() gives this snapshot */
     if (!is_handler(nh->fn)) {
         v->n = 0;
+        v->took_over = 0;
         return;
     }
     int i = find(v, nh->fn);
     if (i >= 0) {
-        /* in place; it stays where it is, and is now this process's own */
+        /* in place; it stays where it is, and is now this process's own.
+         * A remembered one (older than a handler that took the signal
+         * over) comes back with the chain as it stood then. */
         v->h[i] = *nh;
         if (a->how->mode == ME_INSTALL_OUTSIDE) {
-            v->n = (unsigned)i + 1; /* save/restore idiom: drop what came after */
+            truncate_to(v, (unsigned)i + 1); /* save/restore idiom: drop what came after */
             filter(v, own_or_same_fn, a);
         }
         if (!a->how->chain) {
             v->h[0] = *nh;
             v->n = 1;
+            v->took_over = 0;
         }
         return;
     }
-    if (a->how->chain)
-        filter(v, own_and_not_same, a); /* the component's previous one, and inherited ones */
-    else
+    bool pending = false;
+    if (a->how->chain) {
+        /* the component's previous one, and inherited ones */
+        pending = filter(v, own_and_not_same, a);
+    } else {
         v->n = 0;
+        v->took_over = 0;
+    }
     if (v->n == ME_CHAIN_CAP) {
         v->h[v->n - 1] = *nh; /* full: plain overwrite of the newest, as without chaining */
+        if (takes_over || pending)
+            v->took_over |= 1u << (v->n - 1);
         if (overflowed)
             *overflowed = true;
         return;
     }
+    if (takes_over || pending)
+        v->took_over |= 1u << v->n;
     v->h[v->n++] = *nh;
 }
 
 void me_chain_install(int sig, const struct me_handler *nh, const struct me_install *how,
                       struct me_handler *prev, bool *overflowed)
 {
-    struct install_arg a = {nh, how};
+    struct install_arg a = {sig, nh, how};
     if (overflowed)
         *overflowed = false;
     update(sig, do_install, &a, prev, overflowed);
@@ -435,17 +537,22 @@ void me_chain_set_disp_flags(int sig, uint32_t set, uint32_t clear, struct me_ha
     update(sig, do_flags, &a, prev, NULL);
 }
 
+static bool not_fn(const struct me_handler *h, const void *fn) { return h->fn != fn; }
+
 static void do_reset(struct me_chain_view *v, const void *argp, bool *overflowed)
 {
     void *fn = (void *)argp;
     (void)overflowed;
-    int i = find(v, fn);
-    if (i >= 0) {
-        memmove(&v->h[i], &v->h[i + 1], (v->n - (unsigned)i - 1) * sizeof v->h[0]);
-        v->n--;
+    /* If it had taken the signal over and was the newest, what it replaced
+     * stays replaced: the remembered handlers go too. */
+    if (filter(v, not_fn, fn)) {
+        v->n = 0;
+        v->took_over = 0;
     }
-    if (v->disp.fn == fn)
+    if (v->disp.fn == fn) {
         v->disp.fn = (void *)SIG_DFL;
+        v->set_gen = v->gen + 1;
+    }
 }
 
 void me_chain_reset_once(int sig, void *fn) { update(sig, do_reset, fn, NULL, NULL); }

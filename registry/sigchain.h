@@ -47,13 +47,21 @@ struct me_handler {
 };
 #define ME_FN_IN_COMP ((uintptr_t)1)
 
-/* What a reader gets: the chain oldest first, and the program's disposition. */
+/* What a reader gets: the chain oldest first, and the program's disposition.
+ * A handler whose component had read the disposition it replaced took the
+ * signal over (SEMANTICS section 2): the handlers older than the newest
+ * such one are remembered, not run, so that reinstalling one of them
+ * restores the chain as it was then. */
 struct me_chain_view {
     uint64_t gen;
+    uint64_t set_gen; /* gen when the disposition was last installed */
     struct me_handler disp;
     unsigned n;
+    uint32_t took_over; /* bit i: h[i] took the signal over */
     struct me_handler h[ME_CHAIN_CAP];
 };
+/* The first handler that runs: the newest one that took the signal over. */
+unsigned me_chain_first_run(const struct me_chain_view *v);
 
 /* Initial state of a signal (what the process inherited at exec). Called
  * once per managed signal before anything is published. */
@@ -68,13 +76,20 @@ void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen);
 void *me_chain_disp_fn(int sig);
 uint64_t me_chain_changes(int sig);
 
+/* A component (an object's identity, as struct me_handler's comp without
+ * ME_FN_IN_COMP) got sig's current disposition back from a query: until the
+ * disposition changes, a handler it installs takes the signal over. A few
+ * such readers are remembered per signal; an older one may be forgotten
+ * (its install then chains, as if it had not looked). */
+void me_chain_note_read(int sig, uintptr_t comp);
+
 /* A delivery's hold on the chain as it stood on arrival, read in place
  * (the dispatcher copies nothing onto the stack a handler runs on). The
  * snapshot stays pinned until me_chain_unpin, or until a later registry
  * call on this thread finds the hold abandoned (a handler jumped out);
  * mark is the holder's frame address. */
 struct me_chain_pin {
-    const struct me_handler *h; /* oldest first */
+    const struct me_handler *h; /* the handlers that run, oldest first */
     unsigned n;
     const struct me_handler *disp;
     void *snap_;
@@ -94,13 +109,18 @@ enum me_install_mode {
  *     across fork, are removed (save/restore idiom);
  *   - a new handler becomes the newest and removes the one its own
  *     component had and every inherited one; with chain false (MULTIEXIT_
- *     CHAIN=off) it removes all, as the kernel does.
+ *     CHAIN=off) it removes all, as the kernel does;
+ *   - a new handler whose installer read the disposition it replaces (the
+ *     call returns it: looked; or me_chain_note_read(by) since it was set)
+ *     takes the signal over: the older handlers stay, remembered, not run.
  * self is this process's identity: a handler whose owner differs was
  * inherited. nh->owner must be self. */
 struct me_install {
     enum me_install_mode mode;
     uint32_t self;
     bool chain;
+    bool looked;  /* the call itself returns the replaced disposition */
+    uintptr_t by; /* the installing call's component, 0 unknown */
 };
 /* Installs nh as the program's disposition; *overflowed is set when the
  * chain was full (the newest is then overwritten). */

@@ -27,20 +27,28 @@ static uintptr_t object_of(const void *addr)
     return (uintptr_t)r.link_map;
 }
 
+/* Before 2.35: an address in no object of the table may be in one
+ * dlopen()ed since (not looked for in a handler, which may have
+ * interrupted the loader itself). Only then: the look takes the loader's
+ * lock, which a thread holding it at a fork leaves held in the child for
+ * ever (glibc 2.31). */
+static uintptr_t object_of_code(const void *addr)
+{
+    uintptr_t o = object_of(addr);
+    if (!o && addr && !me_real.find_object_fn && !me_in_handler()) {
+        me_objects_refresh(false);
+        o = object_of(addr);
+    }
+    return o;
+}
+
 void me_component_of(struct me_handler *h, const void *caller)
 {
-    uintptr_t o = object_of(h->fn);
-    /* Before 2.35: a handler in no object of the table may be in one
-     * dlopen()ed since (not looked for in a handler, which may have
-     * interrupted the loader itself). Only then: the look takes the
-     * loader's lock, which a thread holding it at a fork leaves held in
-     * the child for ever (glibc 2.31). */
-    if (!o && !me_real.find_object_fn && !me_in_handler()) {
-        me_objects_refresh(false);
-        o = object_of(h->fn);
-    }
+    uintptr_t o = object_of_code(h->fn);
     h->comp = o ? o | ME_FN_IN_COMP : object_of(caller);
 }
+
+uintptr_t me_component_calling(const void *caller) { return object_of_code(caller); }
 
 bool me_component_loaded(const struct me_handler *h)
 {

@@ -8,7 +8,11 @@
  * place, not copied, so a handler that fits an alternate stack without the
  * shim fits it with the shim. errno: each handler finds it as the previous
  * one (or the interrupted code) left it, and the program finds it as the
- * last handler left it; the shim's own work leaves no trace in it. */
+ * last handler left it; the shim's own work leaves no trace in it.
+ * Each handler runs on the stack its own flags ask for: the kernel delivers
+ * on the alternate stack only when every handler to run asks for it
+ * (kernel_disp.c), and a handler with SA_ONSTACK is moved there when the
+ * delivery is not on it already (Go's runtime aborts off its signal stack). */
 #include "dispatch.h"
 #include "sys.h"
 
@@ -31,6 +35,22 @@
 static void set_mask(uint64_t m)
 {
     me_sys(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, sizeof m);
+}
+
+/* Where an SA_ONSTACK handler runs: the top of this thread's alternate
+ * stack when there is one and it is not in use (the dispatcher is not on
+ * it), else NULL: right here, as the kernel would (out of line: its
+ * stack_t stays off the frame a handler runs on). */
+static __attribute__((noinline)) void *alternate_stack_top(void)
+{
+#if ME_ARCH_STACK_SWITCH
+    stack_t ss;
+    if (me_sys(SYS_sigaltstack, NULL, &ss) != 0 || (ss.ss_flags & (SS_DISABLE | SS_ONSTACK)))
+        return NULL;
+    return (void *)(((uintptr_t)ss.ss_sp + ss.ss_size) & ~(uintptr_t)15);
+#else
+    return NULL;
+#endif
 }
 
 /* A disposition whose handler was unloaded (dlclose) is SIG_DFL: without
@@ -90,8 +110,15 @@ static inline __attribute__((always_inline)) bool run_chain(int sig, siginfo_t *
             in_effect = want;
         }
         unsigned long installs = me_installs_by_this_thread();
-        me_running_push(sig, h->fn, __builtin_frame_address(0));
+        void *top = (h->flags & SA_ONSTACK) ? alternate_stack_top() : NULL;
+        /* the record's frame is on the stack the handler runs on */
+        me_running_push(sig, h->fn, top ? top : __builtin_frame_address(0));
         errno = *err;
+#if ME_ARCH_STACK_SWITCH
+        if (top)
+            me_call_on_stack(top, h->fn, sig, info, uc);
+        else
+#endif
         if (h->flags & SA_SIGINFO)
             ((void (*)(int, siginfo_t *, void *))h->fn)(sig, info, uc);
         else

@@ -5,8 +5,9 @@
  * invisible there, SIGCHLD's SA_NOCLDWAIT included); everything else is the
  * dispatcher, with the flags (SA_RESTART, SA_NODEFER, SA_ONSTACK, SIGCHLD's)
  * and the mask of the program's current disposition, so that a blocking
- * read() returns EINTR, and a handler runs on the alternate stack, exactly
- * when it would without the shim. */
+ * read() returns EINTR exactly when it would without the shim; SA_ONSTACK
+ * only when every chained handler that runs asks for it (dispatch.c moves
+ * each one that does to the alternate stack). */
 #include "kernel_disp.h"
 
 #include <errno.h>
@@ -102,6 +103,13 @@ ME_START static void desired(int sig, struct kkey *k)
             k->flags |= p.disp->flags & PASS_FLAGS;
             k->mask = p.disp->mask;
         }
+        /* The alternate stack only when every handler to run asks for it:
+         * the dispatcher moves those that do there, but never one that
+         * does not back to the interrupted stack (a signal arriving then
+         * would be delivered on top of the frames still in use). */
+        for (unsigned i = 0; i < p.n; i++)
+            if (!(p.h[i].flags & SA_ONSTACK))
+                k->flags &= ~(uint32_t)SA_ONSTACK;
     }
     me_chain_unpin(&p);
 }

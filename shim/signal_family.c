@@ -68,13 +68,22 @@ static bool chain_memory(int sig)
     return false;
 }
 
-int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, const void *caller)
+/* A managed signal's change or query. old_is_read: the call is sigaction
+ * itself, whose caller reads what old returns (signal() & co return the
+ * previous handler too, but almost every program ignores it): its component
+ * then takes the signal over with its next install (SEMANTICS section 2). */
+static int change(int sig, const struct sigaction *act, struct sigaction *old, const void *caller,
+                  bool old_is_read)
 {
     struct me_handler prev;
     if (!act) {
         if (old) {
             me_chain_disposition(sig, &prev, NULL);
             to_act(&prev, old);
+            if (old_is_read && caller && !me_in_vfork_child() &&
+                (me_chain_has_memory() || ((prev.fn != (void *)SIG_DFL &&
+                                            prev.fn != (void *)SIG_IGN) && chain_memory(sig))))
+                me_chain_note_read(sig, me_component_calling(caller));
         }
         return 0;
     }
@@ -97,9 +106,10 @@ int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, co
     bool overflowed;
     from_act(sig, act, caller, &nh); /* read fully before old (may alias act) is written */
     uintptr_t here = (uintptr_t)__builtin_frame_address(0); /* compared as a number */
+    bool looked = old_is_read && old;
     struct me_install how = {
         me_handler_running(sig, nh.fn, here) ? ME_INSTALL_INSIDE : ME_INSTALL_OUTSIDE,
-        nh.owner, me_cfg.chain};
+        nh.owner, me_cfg.chain, looked, looked || !caller ? 0 : me_component_calling(caller)};
     me_chain_install(sig, &nh, &how, &prev, &overflowed);
     me_count_install();
     me_kernel_sync(sig);
@@ -108,6 +118,11 @@ int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, co
     if (old)
         to_act(&prev, old);
     return 0;
+}
+
+int me_sigaction(int sig, const struct sigaction *act, struct sigaction *old, const void *caller)
+{
+    return change(sig, act, old, caller, false);
 }
 
 void me_chains_transfer(uint32_t from, uint32_t to)
@@ -121,7 +136,7 @@ ME_WARM ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sig
     me_ensure_init();
     if (!me_is_managed(sig))
         return me_real.sigaction_fn(sig, act, old);
-    return me_sigaction(sig, act, old, __builtin_return_address(0));
+    return change(sig, act, old, __builtin_return_address(0), true);
 }
 
 /* Aliases, not calls: a call to an exported name from inside the library

@@ -30,8 +30,8 @@ static void (*const noise[])(int) = {f1, f2, f3, f4};
 
 /* Handlers of component c (a stand-in for a loaded object) owned by
  * process 1, installed as process 1 with chaining on. */
-static const struct me_install outside = {ME_INSTALL_OUTSIDE, 1, true};
-static const struct me_install inside = {ME_INSTALL_INSIDE, 1, true};
+static const struct me_install outside = {ME_INSTALL_OUTSIDE, 1, true, false, 0};
+static const struct me_install inside = {ME_INSTALL_INSIDE, 1, true, false, 0};
 static struct me_handler hnd(void (*fn)(int), uintptr_t comp)
 {
     return (struct me_handler){.fn = (void *)fn, .comp = comp << 1, .owner = 1};
@@ -158,13 +158,13 @@ START_TEST(a_component_replaces_its_own_and_inherited_handlers)
     me_chain_install(13, &a2, &outside, NULL, NULL);
     chain_is(13, 2, (void *)f3, (void *)f2);
     /* a forked child (process 2) installs its own: every inherited one goes */
-    struct me_install child = {ME_INSTALL_OUTSIDE, 2, true};
+    struct me_install child = {ME_INSTALL_OUTSIDE, 2, true, false, 0};
     struct me_handler c = hnd(f4, 3);
     c.owner = 2;
     me_chain_install(13, &c, &child, NULL, NULL);
     chain_is(13, 1, (void *)f4);
     /* MULTIEXIT_CHAIN=off: every install replaces */
-    struct me_install off = {ME_INSTALL_OUTSIDE, 2, false};
+    struct me_install off = {ME_INSTALL_OUTSIDE, 2, false, false, 0};
     struct me_handler d = hnd(f1, 4);
     d.owner = 2;
     me_chain_install(13, &d, &off, NULL, NULL);
@@ -178,7 +178,7 @@ START_TEST(daemon_hands_the_handlers_over)
     me_chain_set_initial(14, &dfl);
     me_chain_install(14, &a, &outside, NULL, NULL);
     me_chain_transfer(14, 1, 5);
-    struct me_install daemon_child = {ME_INSTALL_OUTSIDE, 5, true};
+    struct me_install daemon_child = {ME_INSTALL_OUTSIDE, 5, true, false, 0};
     b.owner = 5;
     me_chain_install(14, &b, &daemon_child, NULL, NULL);
     chain_is(14, 2, (void *)f1, (void *)f2);
@@ -205,6 +205,94 @@ START_TEST(a_pin_reads_the_chain_as_it_stood)
     ck_assert_ptr_eq(p.h[0].fn, (void *)f1);
     me_chain_unpin(&p);
     ck_assert_ptr_eq(me_chain_disp_fn(15), (void *)f1);
+}
+END_TEST
+
+/* The handlers a delivery runs, oldest first. */
+static void runs(int sig, unsigned n, ...)
+{
+    struct me_chain_pin p;
+    me_chain_pin(sig, (uintptr_t)__builtin_frame_address(0), &p);
+    unsigned got = p.n;
+    void *fns[ME_CHAIN_CAP];
+    for (unsigned i = 0; i < got && i < ME_CHAIN_CAP; i++)
+        fns[i] = p.h[i].fn;
+    me_chain_unpin(&p);
+    ck_assert_uint_eq(got, n);
+    va_list ap;
+    va_start(ap, n);
+    for (unsigned i = 0; i < n; i++)
+        ck_assert_ptr_eq(fns[i], va_arg(ap, void *));
+    va_end(ap);
+}
+
+/* SEMANTICS section 2, taking over: readline's save, restore, set again. */
+START_TEST(a_component_that_read_the_disposition_takes_the_signal_over)
+{
+    struct me_handler dfl = hnd(SIG_DFL, 0), app = hnd(f1, 1), rl = hnd(f2, 2), lib = hnd(f3, 3);
+    struct me_install reads = outside;
+    reads.looked = true; /* sigaction(sig, &rl, &saved) */
+    me_chain_set_initial(16, &dfl);
+    me_chain_install(16, &app, &outside, NULL, NULL);
+    me_chain_install(16, &rl, &reads, NULL, NULL);
+    chain_is(16, 2, (void *)f1, (void *)f2); /* app remembered */
+    runs(16, 1, (void *)f2);                 /* only readline's runs */
+    me_chain_install(16, &app, &outside, NULL, NULL); /* restore what was read */
+    chain_is(16, 1, (void *)f1);
+    runs(16, 1, (void *)f1);
+    me_chain_install(16, &rl, &reads, NULL, NULL);
+    runs(16, 1, (void *)f2);
+    /* a component that did not look chains with the one that took over */
+    me_chain_install(16, &lib, &outside, NULL, NULL);
+    runs(16, 2, (void *)f2, (void *)f3);
+    /* the one that took over replaces its own handler: what it replaced
+     * stays replaced */
+    struct me_handler rl2 = hnd(f4, 2);
+    me_chain_install(16, &rl2, &outside, NULL, NULL);
+    runs(16, 2, (void *)f3, (void *)f4);
+    chain_is(16, 3, (void *)f1, (void *)f3, (void *)f4);
+    /* SIG_DFL forgets everything */
+    me_chain_install(16, &dfl, &outside, NULL, NULL);
+    runs(16, 0);
+    chain_is(16, 0);
+}
+END_TEST
+
+/* A query counts for the component that made it, until the disposition
+ * changes; another component's query counts for nobody else. */
+START_TEST(a_query_counts_until_the_disposition_changes)
+{
+    struct me_handler dfl = hnd(SIG_DFL, 0), c = hnd(f1, 1), go = hnd(f2, 2), late = hnd(f3, 3),
+                      other = hnd(f4, 4);
+    struct me_install by2 = outside, by3 = outside;
+    by2.by = go.comp;
+    by3.by = late.comp;
+    me_chain_set_initial(17, &dfl);
+    me_chain_install(17, &c, &outside, NULL, NULL);
+    me_chain_note_read(17, go.comp); /* sigaction(sig, NULL, &old) */
+    me_chain_install(17, &go, &by2, NULL, NULL);
+    runs(17, 1, (void *)f2);
+    me_chain_note_read(17, late.comp);
+    me_chain_install(17, &other, &outside, NULL, NULL); /* changes it meanwhile */
+    me_chain_install(17, &late, &by3, NULL, NULL);       /* read before: chains */
+    runs(17, 3, (void *)f2, (void *)f4, (void *)f3);
+    me_chain_install(17, &dfl, &outside, NULL, NULL);
+}
+END_TEST
+
+/* SA_RESETHAND on a handler that took the signal over: what it replaced
+ * does not come back. */
+START_TEST(a_reset_handler_that_took_over_leaves_nothing_behind)
+{
+    struct me_handler dfl = hnd(SIG_DFL, 0), a = hnd(f1, 1), b = hnd(f2, 2);
+    struct me_install reads = outside;
+    reads.looked = true;
+    me_chain_set_initial(18, &dfl);
+    me_chain_install(18, &a, &outside, NULL, NULL);
+    me_chain_install(18, &b, &reads, NULL, NULL);
+    me_chain_reset_once(18, (void *)f2);
+    runs(18, 0);
+    ck_assert_ptr_eq(me_chain_disp_fn(18), (void *)SIG_DFL);
 }
 END_TEST
 
@@ -294,6 +382,9 @@ int main(void)
     me_add_test(tc, a_component_replaces_its_own_and_inherited_handlers);
     me_add_test(tc, daemon_hands_the_handlers_over);
     me_add_test(tc, a_pin_reads_the_chain_as_it_stood);
+    me_add_test(tc, a_component_that_read_the_disposition_takes_the_signal_over);
+    me_add_test(tc, a_query_counts_until_the_disposition_changes);
+    me_add_test(tc, a_reset_handler_that_took_over_leaves_nothing_behind);
     me_add_test(tc, exit_records_concurrent_registration_and_ownership);
     me_add_test(tc, a_forked_child_takes_over_a_lock_held_at_the_fork);
     suite_add_tcase(s, tc);

@@ -184,6 +184,24 @@ START_TEST(handler_without_sa_onstack_does_not_run_on_the_alternate_stack)
 }
 END_TEST
 
+/* A chained handler runs on the stack its own flags ask for: the
+ * library's with SA_ONSTACK on the alternate stack although the program's
+ * newest handler did not ask for it, and without it on the main stack
+ * although the program's did (SEMANTICS section 2). */
+START_TEST(each_chained_handler_runs_on_the_stack_its_flags_ask_for)
+{
+    struct proc bare, with;
+    char b[128];
+    both(NULL, T, "onstack-chained", NULL, &bare, &with);
+    ck_assert_str_eq(bare.out_buf, "program: main stack\nprogram: alternate stack\ngoes on\n");
+    ck_assert_msg(exited_with(&with, 0), "with the shim %s", st(&with, b, sizeof b));
+    ck_assert_str_eq(with.out_buf, "program: main stack\nlib: alternate stack\n"
+                                   "program: alternate stack\nlib: main stack\ngoes on\n");
+    ck_assert_str_eq(with.err_buf, "");
+    done(&bare, &with);
+}
+END_TEST
+
 static unsigned long parse_after(const char *out, const char *key)
 {
     const char *s = strstr(out, key);
@@ -254,6 +272,50 @@ START_TEST(handler_that_fits_the_alternate_stack_fits_with_the_shim)
         ck_assert_str_eq(with.err_buf, bare.err_buf);
         done(&bare, &with);
     }
+}
+END_TEST
+
+/* ---- 5a. code that forwards by hand (issue 22) ---- */
+
+/* A library that read the program's handler before installing its own
+ * took the signal over: it forwards by hand, and the program's handler
+ * runs once per signal, as without the shim. */
+START_TEST(a_library_that_forwards_by_hand_runs_the_old_handler_once)
+{
+    static const char *const modes[] = {"forward-query", "forward-one-call"};
+    for (int i = 0; i < 2; i++) {
+        struct proc bare, with;
+        both(NULL, T, modes[i], NULL, &bare, &with);
+        same(modes[i], &bare, &with, "lib\nprogram\nlib\nprogram\ngoes on\n");
+        done(&bare, &with);
+    }
+}
+END_TEST
+
+/* readline at a prompt: its handler notes the signal; later it restores
+ * the program's handler, raises again and installs its own once more. */
+START_TEST(restore_and_raise_later_runs_the_old_handler_once)
+{
+    struct proc bare, with;
+    both(NULL, T, "forward-later", NULL, &bare, &with);
+    same("forward-later", &bare, &with,
+         "lib: noted\nprogram\nlib: noted\nprogram\ngoes on\n");
+    done(&bare, &with);
+}
+END_TEST
+
+/* Code that did not read the handler it replaces could not have forwarded:
+ * the library's handler stays chained (the product's promise), with
+ * signal() and with sigaction(sig, &sa, NULL) alike. */
+START_TEST(a_handler_replaced_unread_stays_chained)
+{
+    struct proc bare, with;
+    char b[128];
+    both(NULL, T, "overwrite-unread", NULL, &bare, &with);
+    ck_assert_str_eq(bare.out_buf, "program\nmain\ngoes on\n");
+    ck_assert_msg(exited_with(&with, 0), "with the shim %s", st(&with, b, sizeof b));
+    ck_assert_str_eq(with.out_buf, "program\nlib\nmain\nlib\ngoes on\n");
+    done(&bare, &with);
 }
 END_TEST
 
@@ -548,6 +610,10 @@ int main(void)
     me_add_test(tc, errno_set_by_a_handler_is_seen_after_raise);
     me_add_test(tc, sa_unsupported_probe_sees_unknown_flag_cleared);
     me_add_test(tc, handler_without_sa_onstack_does_not_run_on_the_alternate_stack);
+    me_add_test(tc, each_chained_handler_runs_on_the_stack_its_flags_ask_for);
+    me_add_test(tc, a_library_that_forwards_by_hand_runs_the_old_handler_once);
+    me_add_test(tc, restore_and_raise_later_runs_the_old_handler_once);
+    me_add_test(tc, a_handler_replaced_unread_stays_chained);
     me_add_test(tc, dispatcher_adds_at_most_256_bytes_of_alternate_stack);
     me_add_test(tc, handler_that_fits_the_alternate_stack_fits_with_the_shim);
     me_add_test(tc, sa_nocldwait_at_sig_dfl_leaves_no_zombie);

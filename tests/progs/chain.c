@@ -20,8 +20,8 @@ void comp3_install(int);
 void comp4_install(int);
 void comp2_install_info(void);
 void comp1_install_masked(void);
-void comp3_save_restore(int);
-void comp4_save_restore(int);
+void comp3_alternate(int);
+void comp4_alternate(int);
 
 static void say(const char *s)
 {
@@ -143,15 +143,15 @@ static void storm_handler(int sig, siginfo_t *si, void *uc)
     if (si->si_value.sival_int == 7)
         atomic_fetch_add(&storm_count, 1);
 }
-/* Other components install and uninstall handlers of their own, which
- * chain with the program's and never replace it. */
+/* Other components install handlers of their own, without looking at the
+ * program's: they chain with it and never replace it. */
 static void *installer(void *arg)
 {
     while (!atomic_load(&storm_stop)) {
         if (arg)
-            comp3_save_restore(SIGRTMIN + 1);
+            comp3_alternate(SIGRTMIN + 1);
         else
-            comp4_save_restore(SIGRTMIN + 1);
+            comp4_alternate(SIGRTMIN + 1);
     }
     return NULL;
 }

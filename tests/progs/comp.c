@@ -82,13 +82,19 @@ void CAT(COMP, _install_masked)(void)
 }
 
 static void quiet(int sig) { (void)sig; }
+static void quiet2(int sig) { (void)sig; }
 
-/* the save/restore idiom: installs a handler for sig and puts back the old */
-void CAT(COMP, _save_restore)(int sig)
+/* Installs its own handlers for sig in turn, never reading the old one:
+ * each replaces the component's previous one, and the other components'
+ * stay chained. (The save/restore idiom, sigaction(sig, &mine, &old) then
+ * sigaction(sig, &old, NULL), reads the old one: between the two calls
+ * the component has taken the signal over, as without the shim.) */
+void CAT(COMP, _alternate)(int sig)
 {
-    struct sigaction mine, old;
+    struct sigaction mine;
     memset(&mine, 0, sizeof mine);
     mine.sa_handler = quiet;
-    sigaction(sig, &mine, &old);
-    sigaction(sig, &old, NULL);
+    sigaction(sig, &mine, NULL);
+    mine.sa_handler = quiet2;
+    sigaction(sig, &mine, NULL);
 }

@@ -26,6 +26,10 @@
 #include "common.h"
 
 void tlib_install(int sig, int flags);
+void tlib_forward_install(int sig, int one_call);
+void tlib_later_install(int sig);
+void tlib_later_deliver(void);
+void tlib_install_where(int sig, int flags);
 
 static void say(const char *s)
 {
@@ -390,6 +394,50 @@ int main(int argc, char **argv)
         /* an older handler of another component did ask for it */
         tlib_install(SIGTERM, SA_ONSTACK);
         install(SIGTERM, where_handler, 0);
+        raise(SIGTERM);
+        printf("goes on\n");
+        exit(0);
+    }
+    if (strcmp(mode, "onstack-chained") == 0) {
+        /* each handler on the stack its own flags ask for, whatever the
+         * newest one's flags are */
+        setup_altstack(65536);
+        tlib_install_where(SIGTERM, SA_ONSTACK);
+        install(SIGTERM, where_handler, 0);
+        raise(SIGTERM);
+        signal(SIGTERM, SIG_DFL);
+        tlib_install_where(SIGTERM, 0);
+        install(SIGTERM, where_handler, SA_ONSTACK);
+        raise(SIGTERM);
+        printf("goes on\n");
+        exit(0);
+    }
+    if (strcmp(mode, "forward-query") == 0 || strcmp(mode, "forward-one-call") == 0) {
+        /* the library reads the program's handler and forwards to it */
+        signal(SIGTERM, program_handler);
+        tlib_forward_install(SIGTERM, strcmp(mode, "forward-one-call") == 0);
+        raise(SIGTERM);
+        raise(SIGTERM);
+        printf("goes on\n");
+        exit(0);
+    }
+    if (strcmp(mode, "forward-later") == 0) {
+        signal(SIGTERM, program_handler);
+        tlib_later_install(SIGTERM);
+        for (int i = 0; i < 2; i++) {
+            raise(SIGTERM); /* Ctrl-C at the prompt */
+            tlib_later_deliver();
+        }
+        printf("goes on\n");
+        exit(0);
+    }
+    if (strcmp(mode, "overwrite-unread") == 0) {
+        /* the program replaces a library's handler without reading it,
+         * with signal() and then with sigaction(sig, &sa, NULL) */
+        tlib_install(SIGTERM, 0);
+        signal(SIGTERM, program_handler);
+        raise(SIGTERM);
+        install(SIGTERM, main_handler, 0);
         raise(SIGTERM);
         printf("goes on\n");
         exit(0);

@@ -161,6 +161,10 @@ static inline uintptr_t me_wrapper_return(const unsigned char *p, uintptr_t lo, 
 /* ---- vfork: arch/aarch64/vfork.S wraps it ---- */
 #define ME_ARCH_VFORK_STUB 1
 
+/* ---- calling a handler on another stack: arch/aarch64/call_on_stack.S ---- */
+#define ME_ARCH_STACK_SWITCH 1
+void me_call_on_stack(void *top, void *fn, int sig, void *info, void *uc);
+
 /* ---- dlsym as libc.so.6 exports it under its oldest version ---- */
 #define ME_DLSYM_VERSION "dlsym@GLIBC_2.17"
 

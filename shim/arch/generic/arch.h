@@ -2,7 +2,8 @@
 /* An architecture with no port: raw system calls through libc's syscall(),
  * no reading of the interrupted context (a signal-initiated exit then
  * starts at once in the handler, which can deadlock if the signal
- * interrupted malloc), vfork not wrapped. CMakeLists.txt warns when it
+ * interrupted malloc), vfork not wrapped, handlers not moved to the
+ * alternate stack. CMakeLists.txt warns when it
  * builds with this file. */
 #ifndef ME_ARCH_H
 #define ME_ARCH_H
@@ -26,5 +27,6 @@ static inline long me_sys6(long n, long a, long b, long c, long d, long e, long 
 #define ME_SA_RESTORER 0u
 #define ME_ARCH_SAFEPOINTS 0
 #define ME_ARCH_VFORK_STUB 0
+#define ME_ARCH_STACK_SWITCH 0 /* a chained SA_ONSTACK handler runs where the dispatcher does */
 
 #endif
