@@ -76,12 +76,13 @@ static __attribute__((noinline)) void stop_by(int sig)
     me_kernel_resync(sig);
 }
 
-/* Runs the chain newest first (inlined: one frame under the handlers, not
- * two). False when a handler took the signal over
+/* Runs the chain's first n handlers newest first (inlined: one frame
+ * under the handlers, not two). False when a handler took the signal over
  * (changed its disposition to something other than itself: the re-raise
  * idiom), which ends the delivery. *err carries errno between handlers. */
 static inline __attribute__((always_inline)) bool run_chain(int sig, siginfo_t *info, void *uc,
-                                                            const struct me_chain_pin *p, int *err)
+                                                            const struct me_chain_pin *p,
+                                                            unsigned n, int *err)
 {
     uint64_t interrupted;
     memcpy(&interrupted, &((ucontext_t *)uc)->uc_sigmask, sizeof interrupted);
@@ -91,7 +92,7 @@ static inline __attribute__((always_inline)) bool run_chain(int sig, siginfo_t *
         in_effect |= ME_SIGBIT(sig);
 
     void *disp = p->disp->fn; /* as this delivery knows it */
-    for (unsigned i = p->n; i-- > 0;) {
+    for (unsigned i = n; i-- > 0;) {
         const struct me_handler *h = &p->h[i];
         if (!me_component_loaded(h))
             continue; /* its library was unloaded */
@@ -148,7 +149,17 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
         errno = err;
         return;
     }
-    bool ran_all = run_chain(sig, info, uc, &p, &err);
+    /* Raised again by a handler of this chain that is still running (Go's
+     * runtime re-raises to forward to the handler it read): the newer
+     * handlers have had this signal; it goes to that one and the older. */
+    unsigned n = p.n;
+    void *outer = me_running_innermost(sig, (uintptr_t)__builtin_frame_address(0));
+    for (unsigned i = n; outer && i-- > 0;)
+        if (p.h[i].fn == outer) {
+            n = i + 1;
+            break;
+        }
+    bool ran_all = run_chain(sig, info, uc, &p, n, &err);
     bool chained = p.n > 0;
     me_chain_unpin(&p);
 

@@ -54,6 +54,15 @@ bool me_in_handler(void)
     return n < running_n;
 }
 
+void *me_running_innermost(int sig, uintptr_t mark)
+{
+    unsigned n = running_n < RUNNING_MAX ? running_n : RUNNING_MAX;
+    for (unsigned i = n; i-- > 0;)
+        if (running[i].sig == sig && !me_chain_mark_abandoned((uintptr_t)running[i].frame, mark))
+            return running[i].fn;
+    return NULL;
+}
+
 bool me_handler_running(int sig, void *fn, uintptr_t mark)
 {
     unsigned n = running_n < RUNNING_MAX ? running_n : RUNNING_MAX;

@@ -13,6 +13,10 @@ void me_running_pop(void);
 /* fn is running for sig on this thread, in a frame above mark (a handler
  * that jumped out is no longer running). */
 bool me_handler_running(int sig, void *fn, uintptr_t mark);
+/* The handler for sig that this thread runs innermost (live above mark),
+ * or NULL: a delivery nested in it (the handler raised its signal again)
+ * starts at it. */
+void *me_running_innermost(int sig, uintptr_t mark);
 /* This thread is running a handler the dispatcher called. */
 bool me_in_handler(void);
 /* Changes of managed dispositions made by this thread so far. */

@@ -304,6 +304,21 @@ START_TEST(restore_and_raise_later_runs_the_old_handler_once)
 }
 END_TEST
 
+/* A handler that raises its signal again while it runs (unblocked, as Go's
+ * runtime does to forward it) gets it itself, with the older handlers: the
+ * newer ones, which ran before it, do not run a second time. */
+START_TEST(a_signal_raised_again_by_a_handler_skips_the_newer_ones)
+{
+    struct proc bare, with;
+    char b[128];
+    both(NULL, T, "reraise-nested", NULL, &bare, &with);
+    ck_assert_str_eq(bare.out_buf, "lib\ngoes on\n");
+    ck_assert_msg(exited_with(&with, 0), "with the shim %s", st(&with, b, sizeof b));
+    ck_assert_str_eq(with.out_buf, "lib\nprogram\nprogram: raised again\ngoes on\n");
+    done(&bare, &with);
+}
+END_TEST
+
 /* Code that did not read the handler it replaces could not have forwarded:
  * the library's handler stays chained (the product's promise), with
  * signal() and with sigaction(sig, &sa, NULL) alike. */
@@ -614,6 +629,7 @@ int main(void)
     me_add_test(tc, a_library_that_forwards_by_hand_runs_the_old_handler_once);
     me_add_test(tc, restore_and_raise_later_runs_the_old_handler_once);
     me_add_test(tc, a_handler_replaced_unread_stays_chained);
+    me_add_test(tc, a_signal_raised_again_by_a_handler_skips_the_newer_ones);
     me_add_test(tc, dispatcher_adds_at_most_256_bytes_of_alternate_stack);
     me_add_test(tc, handler_that_fits_the_alternate_stack_fits_with_the_shim);
     me_add_test(tc, sa_nocldwait_at_sig_dfl_leaves_no_zombie);

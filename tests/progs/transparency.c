@@ -115,6 +115,23 @@ static void reraise_old(int sig)
     raise(sig);
 }
 
+/* Go's runtime forwards by raising its signal again, unblocked, from its
+ * own handler (dieFromSignal) */
+static int reraiser_calls;
+static void reraise_unblocked(int sig)
+{
+    if (++reraiser_calls > 1) {
+        say("program: raised again\n");
+        return;
+    }
+    say("program\n");
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+}
+
 /* ---- errno ---- */
 static void errno_setter(int sig)
 {
@@ -428,6 +445,13 @@ int main(int argc, char **argv)
             raise(SIGTERM); /* Ctrl-C at the prompt */
             tlib_later_deliver();
         }
+        printf("goes on\n");
+        exit(0);
+    }
+    if (strcmp(mode, "reraise-nested") == 0) {
+        install(SIGTERM, reraise_unblocked, 0);
+        tlib_install(SIGTERM, 0); /* newer, without reading: chained */
+        raise(SIGTERM);
         printf("goes on\n");
         exit(0);
     }
