@@ -44,7 +44,7 @@ static void set_mask(uint64_t m)
 static __attribute__((noinline)) void *alternate_stack_top(void)
 {
 #if ME_ARCH_STACK_SWITCH
-    stack_t ss;
+    stack_t ss = {.ss_flags = SS_DISABLE}; /* as if none, should the call fail */
     if (me_sys(SYS_sigaltstack, NULL, &ss) != 0 || (ss.ss_flags & (SS_DISABLE | SS_ONSTACK)))
         return NULL;
     return (void *)(((uintptr_t)ss.ss_sp + ss.ss_size) & ~(uintptr_t)15);
