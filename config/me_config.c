@@ -15,6 +15,7 @@ ME_VAR_NAME(var_verbose, "MULTIEXIT_VERBOSE");
 ME_VAR_NAME(var_inherit, "MULTIEXIT_INHERIT");
 ME_VAR_NAME(var_child_sigint, "MULTIEXIT_CHILD_SIGINT");
 ME_VAR_NAME(var_chain, "MULTIEXIT_CHAIN");
+ME_VAR_NAME(var_python, "MULTIEXIT_PYTHON");
 
 /* Names inline, not pointers: a pointer table costs a relocation per entry
  * in every process the shim is loaded into. */
@@ -262,7 +263,8 @@ bool me_parse_child_sigint(const char *value, me_diag_fn diag, void *ctx)
     return false;
 }
 
-bool me_parse_chain(const char *value, me_diag_fn diag, void *ctx)
+/* on/off, also 1/0, yes/no, true/false; anything else: on, with a line */
+static bool parse_on_off(const char *var, const char *value, me_diag_fn diag, void *ctx)
 {
     if (!value || !*value)
         return true;
@@ -274,8 +276,18 @@ bool me_parse_chain(const char *value, me_diag_fn diag, void *ctx)
         if (eq_nocase(value, n, off[i]))
             return false;
     }
-    report(diag, ctx, var_chain, value, n, "expected on or off; using on");
+    report(diag, ctx, var, value, n, "expected on or off; using on");
     return true;
+}
+
+bool me_parse_chain(const char *value, me_diag_fn diag, void *ctx)
+{
+    return parse_on_off(var_chain, value, diag, ctx);
+}
+
+bool me_parse_python(const char *value, me_diag_fn diag, void *ctx)
+{
+    return parse_on_off(var_python, value, diag, ctx);
 }
 
 void me_config_defaults(struct me_config *cfg)
@@ -305,6 +317,8 @@ void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, vo
         cfg->child_ignore_int = me_parse_child_sigint(v, diag, ctx);
     if ((v = get(var_chain)))
         cfg->chain = me_parse_chain(v, diag, ctx);
+    if ((v = get(var_python)))
+        cfg->python = me_parse_python(v, diag, ctx);
 }
 
 static void off_digits(char *buf, size_t n, int v)

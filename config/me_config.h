@@ -27,6 +27,7 @@ struct me_config {
     enum me_inherit inherit; /* MULTIEXIT_INHERIT */
     bool child_ignore_int; /* MULTIEXIT_CHILD_SIGINT=ignore */
     bool chain;            /* MULTIEXIT_CHAIN: handlers of different components chained */
+    bool python;           /* MULTIEXIT_PYTHON: CPython unwinds on a managed signal */
 };
 
 /* Receives one complete diagnostic line, without the trailing newline,
@@ -39,7 +40,7 @@ typedef const char *(*me_getenv_fn)(const char *name);
  * MULTIEXIT_ variable runs none of the parsers. */
 #define ME_CONFIG_DEFAULTS                                                                     \
     {ME_SIGBIT(SIGTERM) | ME_SIGBIT(SIGINT), ME_DEFAULT_TIMEOUT_MS, false, ME_INHERIT_PRIVATE,   \
-     false, true}
+     false, true, true}
 
 void me_config_defaults(struct me_config *cfg);
 void me_config_load(struct me_config *cfg, me_getenv_fn get, me_diag_fn diag, void *ctx);
@@ -56,6 +57,8 @@ enum me_inherit me_parse_inherit(const char *value, me_diag_fn diag, void *ctx);
 bool me_parse_child_sigint(const char *value, me_diag_fn diag, void *ctx);
 /* on/off (also 1/0, yes/no, true/false); NULL or blank means on. */
 bool me_parse_chain(const char *value, me_diag_fn diag, void *ctx);
+/* MULTIEXIT_PYTHON: the same values as MULTIEXIT_CHAIN. */
+bool me_parse_python(const char *value, me_diag_fn diag, void *ctx);
 
 /* "TERM", "RTMIN+3"; writes at most n bytes including the NUL. */
 void me_signal_name(int sig, char *buf, size_t n);

@@ -28,6 +28,7 @@
 #include "kernel_disp.h"
 #include "real.h"
 #include "running.h"
+#include "interp/python.h"
 
 /* glibc's own signals (cancellation, setxid) must never be blocked. */
 #define LIBC_PRIVATE (ME_SIGBIT(32) | ME_SIGBIT(33))
@@ -162,6 +163,8 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
     bool ran_all = run_chain(sig, info, uc, &p, n, &err);
     bool chained = p.n > 0;
     me_chain_unpin(&p);
+    if (atomic_load_explicit(&me_python_signals, memory_order_relaxed) & ME_SIGBIT(sig))
+        me_python_delivered(sig);
 
     if (ran_all && terminates)
         me_exit_from_signal(sig, info, uc);

@@ -12,6 +12,7 @@
 #include "../registry/exitfns.h"
 
 #include <link.h>
+#include <stdatomic.h>
 #include "export.h"
 #include "exit_path.h"
 #include "fork_family.h"
@@ -20,6 +21,7 @@
 #include "real.h"
 #include "settings.h"
 #include "placement.h"
+#include "sys.h"
 
 ME_WARM static void tramp_cxa(void *p)
 {
@@ -120,12 +122,30 @@ ME_START ME_EXPORT void exit(int status)
     me_real.exit_fn(status);
 }
 
+/* _exit and _Exit run no exit function. One called after a signal started
+ * an exit (an interpreter's unwinding: multiprocessing's children end with
+ * os._exit) ends it by that signal, as the rest of the exit would have. */
+ME_EXPORT void _exit(int status)
+{
+    me_exit_immediate();
+    for (;;)
+        me_sys(SYS_exit_group, status);
+}
+
+ME_EXPORT void _Exit(int status) __attribute__((alias("_exit")));
+
 /* Returning from main calls glibc's internal exit, which no preload sees:
  * wrap main so that its return claims the exit first. */
 static int (*program_main)(int, char **, char **);
+static void *main_stack_end;
+static atomic_bool main_started;
+
+bool me_main_started(void) { return atomic_load(&main_started); }
+void *me_main_stack_end(void) { return main_stack_end; }
 
 ME_START static int main_wrapper(int argc, char **argv, char **envp)
 {
+    atomic_store_explicit(&main_started, true, memory_order_relaxed);
     int status = program_main(argc, argv, envp);
     me_exit_settle_normal();
     return status;
@@ -139,5 +159,6 @@ ME_START ME_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int
     if (ME_LEFT_ALONE())
         return me_real.libc_start_main_fn(main, argc, argv, init, fini, rtld_fini, stack_end);
     program_main = main;
+    main_stack_end = stack_end;
     return me_real.libc_start_main_fn(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
 }

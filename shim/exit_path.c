@@ -321,6 +321,33 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
     }
 }
 
+bool me_exit_begin_unwinding(int sig)
+{
+    pid_t self = me_pid();
+    uint64_t w = atomic_load(&ex_word);
+    if (st_of(w, self) != ST_NONE ||
+        !atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL)))
+        return false;
+    atomic_store(&ex_owner_tid, me_sys_gettid());
+    if (me_cfg.verbose)
+        me_log("pid %d: %S received: the interpreter unwinds (SystemExit in the main thread), "
+               "bounded by the timeout", (int)me_sys_getpid(), sig);
+    if (!start_watchdog(sig))
+        die_without_timer(sig);
+    return true;
+}
+
+void me_exit_immediate(void)
+{
+    uint64_t w = atomic_load(&ex_word);
+    int st = st_of(w, me_pid());
+    if ((st == ST_NORMAL || st == ST_SIG_RUNNING) && sig_of(w) && !me_in_vfork_child()) {
+        if (me_cfg.verbose)
+            log_end("_exit() after the cleanup", sig_of(w));
+        me_die_by(sig_of(w));
+    }
+}
+
 enum claim { CLAIM_PROCEED, CLAIM_TAKE_SIGNAL, CLAIM_WAIT };
 
 ME_START static enum claim claim_normal(int *sig)

@@ -22,5 +22,12 @@ void me_exit_settle_normal(void);
  * signal that started the exit. */
 void me_exit_final_hook(void *unused);
 bool me_exit_in_progress(void);
+/* An interpreter's own unwinding is the cleanup for sig (interp/): the
+ * exit that ends it dies by sig, and MULTIEXIT_TIMEOUT bounds it. False
+ * when an exit is already under way (the signal is absorbed then). Not
+ * from a signal handler. */
+bool me_exit_begin_unwinding(int sig);
+/* _exit or _Exit: after a signal started the exit, dies by it. */
+void me_exit_immediate(void);
 
 #endif

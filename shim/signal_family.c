@@ -28,6 +28,7 @@
 #include "running.h"
 #include "settings.h"
 #include "placement.h"
+#include "interp/python.h"
 
 static _Atomic uint64_t sigintr; /* siginterrupt(sig, 1), as glibc's _sigintr */
 static atomic_bool overflow_warned;
@@ -134,6 +135,7 @@ void me_chains_transfer(uint32_t from, uint32_t to)
 ME_WARM ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     me_ensure_init();
+    me_python_on_sigaction();
     if (!me_is_managed(sig))
         return me_real.sigaction_fn(sig, act, old);
     return change(sig, act, old, __builtin_return_address(0), true);

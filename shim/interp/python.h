@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ME_INTERP_PYTHON_H
+#define ME_INTERP_PYTHON_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* CPython unwinds on a managed signal (python.c). */
+
+enum { ME_PY_UNDECIDED = 0, ME_PY_DONE = 3 };
+extern _Atomic int me_python_state;
+void me_python_probe(void);
+/* At every sigaction & co: CPython's start-up is where the Python path is
+ * set up; after that (or in any other program) one load and a branch. */
+static inline __attribute__((always_inline)) void me_python_on_sigaction(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&me_python_state, memory_order_relaxed) != ME_PY_DONE, 0))
+        me_python_probe();
+}
+
+/* The managed signals whose Python-level disposition is the shim's
+ * SystemExit handler. */
+extern _Atomic uint64_t me_python_signals;
+/* After the chain ran for one of them: the main thread, which alone runs
+ * Python handlers, is woken if the signal landed elsewhere. */
+void me_python_delivered(int sig);
+
+#endif
