@@ -202,6 +202,18 @@ START_TEST(switches)
     ck_assert(me_parse_chain("sometimes", capture, NULL));
     ck_assert_int_eq(diag_lines, 1);
     ck_assert_msg(strstr(diag_text, "multiexit: MULTIEXIT_CHAIN: ignoring 'sometimes'") != NULL, "%s", diag_text);
+    reset();
+    ck_assert(me_parse_python(NULL, capture, NULL));
+    ck_assert(me_parse_python("ON", capture, NULL));
+    ck_assert(!me_parse_python("off", capture, NULL));
+    ck_assert(!me_parse_python("no", capture, NULL));
+    ck_assert_int_eq(diag_lines, 0);
+    ck_assert(me_parse_python("later", capture, NULL));
+    ck_assert_int_eq(diag_lines, 1);
+    ck_assert_msg(strstr(diag_text, "multiexit: MULTIEXIT_PYTHON: ignoring 'later'") != NULL, "%s", diag_text);
+    struct me_config d;
+    me_config_defaults(&d);
+    ck_assert(d.python);
 }
 END_TEST
 
