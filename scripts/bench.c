@@ -170,6 +170,18 @@ static double run_timed(const char *preload, char *const argv[])
     return now() - t0;
 }
 
+/* CPU seconds (user + system) of one run of argv: steadier than its wall
+ * time on a shared machine. */
+static double run_cpu(const char *preload, char *const argv[])
+{
+    struct rusage ru;
+    pid_t p = spawn(preload, argv, -1);
+    if (wait4(p, NULL, 0, &ru) != p)
+        return -1;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* The exact peak RSS of argv, in KiB: VmHWM read from /proc while the
  * process is stopped at its exit (PTRACE_EVENT_EXIT), its memory still
  * mapped. Not getrusage's ru_maxrss: since Linux 6.2 that comes from the
@@ -518,6 +530,21 @@ int main(int argc, char **argv)
     struct metric m3 = {.name = "memory", .unit = "KiB peak RSS", .target = 1.02, .mean = true};
     m3.floor_ratio = center(mc, MEM_REPS, true) / center(mb, MEM_REPS, true);
     report(&m3, ma, mb, MEM_REPS);
+
+    /* CPython's start-up and exit, the Python path set up (a pending call
+     * that compiles and runs a few lines): python3 -c pass */
+    static const char python[] = "/usr/bin/python3";
+    if (access(python, X_OK) == 0) {
+        char *const py_argv[] = {(char *)python, "-c", "pass", NULL};
+        enum { PY_REPS = 41 };
+        double pa[PY_REPS], pb[PY_REPS];
+        for (int i = 0; i < PY_REPS; i++)
+            ROTATED(i, 2, pa[i] = run_cpu(shim, py_argv), pb[i] = run_cpu(NULL, py_argv), (void)0);
+        struct metric m7 = {.name = "python3 -c pass", .unit = "s CPU", .target = 1.02};
+        report(&m7, pa, pb, PY_REPS);
+    } else {
+        printf("python3 -c pass: not measured (no %s)\n", python);
+    }
 
 workload:
     /* ME_BENCH_ONLY=micro: everything but the whole workload */
