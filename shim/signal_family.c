@@ -135,9 +135,9 @@ void me_chains_transfer(uint32_t from, uint32_t to)
 ME_WARM ME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     me_ensure_init();
-    me_python_on_sigaction();
     if (!me_is_managed(sig))
         return me_real.sigaction_fn(sig, act, old);
+    me_python_on_sigaction();
     return change(sig, act, old, __builtin_return_address(0), true);
 }
 

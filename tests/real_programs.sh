@@ -57,10 +57,10 @@ python)
     python3 -c 'import test.support' 2>/dev/null || { echo "SKIPPED: python3 test package missing"; exit 77; }
     # 3.11+: "Total tests:" and "Result:"; 3.9: "N tests OK." and "Tests result:"
     summary() { grep -E '^(Total tests|Result|Tests result):|^[0-9]+ tests? (OK|failed)' ; }
-    a=$(bare python3 -m test test_signal test_atexit 2>&1 | summary)
-    b=$(with python3 -m test test_signal test_atexit 2>&1 | summary)
+    a=$(bare python3 -m test test_signal test_atexit test_threadsignals test_os 2>&1 | summary)
+    b=$(with python3 -m test test_signal test_atexit test_threadsignals test_os 2>&1 | summary)
     echo "without: $a" | tr '\n' ' '; echo; echo "with:    $b" | tr '\n' ' '; echo
-    [ -n "$a" ] && [ "$a" = "$b" ] || fail "python3 test_signal/test_atexit differ"
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "python3 test_signal/test_atexit/test_threadsignals/test_os differ"
     ;;
 bash)
     need bash

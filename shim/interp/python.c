@@ -14,9 +14,9 @@
  * python3 exports it from the executable, other builds from libpython).
  * Py_AddPendingCall is not async-signal-safe, and a pending call runs only
  * in the main thread's evaluation loop, so the handler is installed from
- * ordinary code: at CPython's first sigaction call with a thread state
- * (its signal module's set-up, inside Py_BytesMain), a pending call is
- * queued, which runs Python code that installs the handler and wraps
+ * ordinary code: at CPython's first sigaction call for a managed signal
+ * with a thread state (its signal module's set-up, inside Py_BytesMain),
+ * a pending call is queued, which runs Python code that installs the handler and wraps
  * signal.getsignal and signal.signal so that the program still sees
  * SIG_DFL. An interpreter embedded in a program with a main loop of its
  * own (Py_BytesMain/Py_Main not running) is left alone: the C path applies
@@ -141,11 +141,16 @@ static PyObject *fired(PyObject *self, PyObject *arg)
     return py.long_from_long(first);
 }
 
-/* sig * 2 + whether the shim's handler is now sig's Python disposition */
+static bool not_ready;
+
+/* sig * 2 + whether the shim's handler is now sig's Python disposition;
+ * -1: the signal module is not set up yet (see arm) */
 static PyObject *ours(PyObject *self, PyObject *arg)
 {
     (void)self;
     long v = py.long_as_long(arg);
+    if (v == -1)
+        not_ready = true;
     int sig = (int)(v / 2);
     if (sig >= 1 && sig <= ME_MAXSIG) {
         if (v & 1)
@@ -163,7 +168,10 @@ static PyObject *ours(PyObject *self, PyObject *arg)
  * (its own handler, SIG_IGN, SIG_DFL) it gets, and the shim's is gone. */
 static const char source[] =
     "def _multiexit(fired, ours, sigs):\n"
-    "    import _signal\n"
+    "    import sys\n"
+    "    _signal = sys.modules.get('_signal')\n"
+    "    if _signal is None or not hasattr(_signal, 'SIG_DFL'):\n"
+    "        return ours(-1)\n"
     "    real_signal, real_getsignal, DFL = _signal.signal, _signal.getsignal, _signal.SIG_DFL\n"
     "    def handler(signum, frame):\n"
     "        if fired(signum):\n"
@@ -223,6 +231,15 @@ static int arm(void *unused)
     if (o)
         py.decref(o);
     py.decref(g);
+    if (not_ready) {
+        /* Queued by an early call (a faulthandler set up on a managed
+         * signal): importing _signal now would run its set-up before
+         * CPython's own. The signal module's set-up asks for every
+         * signal: the next call queues again. */
+        not_ready = false;
+        atomic_store(&me_python_state, FOUND);
+        return 0;
+    }
     if (me_cfg.verbose && atomic_load(&me_python_signals))
         me_log("pid %d: CPython: a managed signal raises SystemExit in the main thread, then "
                "the process dies by it", (int)me_sys_getpid());

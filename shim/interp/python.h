@@ -11,8 +11,9 @@
 enum { ME_PY_UNDECIDED = 0, ME_PY_DONE = 3 };
 extern _Atomic int me_python_state;
 void me_python_probe(void);
-/* At every sigaction & co: CPython's start-up is where the Python path is
- * set up; after that (or in any other program) one load and a branch. */
+/* At every sigaction call for a managed signal: CPython's signal module
+ * set-up (which asks for every signal) is where the Python path is set
+ * up; after that, or in any other program, one load and a branch. */
 static inline __attribute__((always_inline)) void me_python_on_sigaction(void)
 {
     if (__builtin_expect(atomic_load_explicit(&me_python_state, memory_order_relaxed) != ME_PY_DONE, 0))
