@@ -12,7 +12,6 @@
 #include "../registry/exitfns.h"
 
 #include <link.h>
-#include <stdatomic.h>
 #include "export.h"
 #include "exit_path.h"
 #include "fork_family.h"
@@ -138,14 +137,10 @@ ME_EXPORT void _Exit(int status) __attribute__((alias("_exit")));
  * wrap main so that its return claims the exit first. */
 static int (*program_main)(int, char **, char **);
 static void *main_stack_end;
-static atomic_bool main_started;
-
-bool me_main_started(void) { return atomic_load(&main_started); }
-void *me_main_stack_end(void) { return main_stack_end; }
 
 ME_START static int main_wrapper(int argc, char **argv, char **envp)
 {
-    atomic_store_explicit(&main_started, true, memory_order_relaxed);
+    me_main_starts(main_stack_end);
     int status = program_main(argc, argv, envp);
     me_exit_settle_normal();
     return status;

@@ -108,3 +108,14 @@ ME_START uint32_t me_drawn_id(void)
     volatile pid_t *c = atomic_load_explicit(&me_pid_cache, memory_order_relaxed);
     return c ? ((volatile uint32_t *)c)[1] : 0;
 }
+
+static void *main_stack_end;
+static atomic_bool main_started;
+
+ME_START void me_main_starts(void *stack_end)
+{
+    main_stack_end = stack_end;
+    atomic_store_explicit(&main_started, true, memory_order_relaxed);
+}
+bool me_main_started(void) { return atomic_load(&main_started); }
+void *me_main_stack_end(void) { return main_stack_end; }

@@ -30,7 +30,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "../exit_family.h"
 #include "../exit_path.h"
 #include "../kernel_disp.h"
 #include "../mapping.h"
