@@ -16,9 +16,10 @@
  * in the main thread's evaluation loop, so the handler is installed from
  * ordinary code: at CPython's first sigaction call for a managed signal
  * with a thread state (its signal module's set-up, inside Py_BytesMain),
- * a pending call is queued, which runs Python code that installs the handler and wraps
- * signal.getsignal and signal.signal so that the program still sees
- * SIG_DFL. An interpreter embedded in a program with a main loop of its
+ * a pending call is queued, which installs the handler (a built-in
+ * function, written here in C) and wraps _signal.getsignal and
+ * _signal.signal so that the program still sees SIG_DFL.
+ * An interpreter embedded in a program with a main loop of its
  * own (Py_BytesMain/Py_Main not running) is left alone: the C path applies
  * to it as before, at once. */
 #include "python.h"
@@ -54,43 +55,58 @@ struct py_method_def { /* PyMethodDef, the same in every CPython 3 */
     int flags;
     const char *doc;
 };
+#define PY_METH_VARARGS 0x0001
 #define PY_METH_O 0x0008
-#define PY_FILE_INPUT 257
 
-/* The C API functions used, in the order of names below. */
+/* The C API used, in the order of names below. */
 struct py_api {
     int (*add_pending_call)(int (*)(void *), void *);
     void *(*this_thread_state)(void);
-    PyObject *(*dict_new)(void);
-    int (*dict_set_item_string)(PyObject *, const char *, PyObject *);
-    PyObject *(*eval_get_builtins)(void);
+    PyObject *(*module_dict)(void);
+    PyObject *(*dict_get)(PyObject *, const char *);
+    PyObject *(*get_attr)(PyObject *, const char *);
+    int (*set_attr)(PyObject *, const char *, PyObject *);
+    PyObject *(*call_args)(PyObject *, ...);
+    PyObject *(*call)(PyObject *, PyObject *, PyObject *);
+    int (*compare)(PyObject *, PyObject *, int);
+    PyObject *(*tuple_get)(PyObject *, ssize_t);
     PyObject *(*cfunction_new)(struct py_method_def *, PyObject *, PyObject *);
-    PyObject *(*run_string)(const char *, int, PyObject *, PyObject *, void *);
+    const char *(*utf8)(PyObject *);
     long (*long_as_long)(PyObject *);
     PyObject *(*long_from_long)(long);
+    void (*set_error)(PyObject *, PyObject *);
+    PyObject **system_exit; /* a variable: PyExc_SystemExit */
+    void (*incref)(PyObject *);
     void (*decref)(PyObject *);
     void (*err_clear)(void);
 };
 /* One string, no table of pointers: a relocated table would cost every
  * process a page of its own (tests/test_footprint.c). */
-static const char api_names[] = "Py_AddPendingCall\0PyGILState_GetThisThreadState\0PyDict_New\0"
-                                "PyDict_SetItemString\0PyEval_GetBuiltins\0PyCFunction_NewEx\0"
-                                "PyRun_StringFlags\0PyLong_AsLong\0PyLong_FromLong\0Py_DecRef\0"
-                                "PyErr_Clear\0";
+static const char api_names[] =
+    "Py_AddPendingCall\0PyGILState_GetThisThreadState\0PyImport_GetModuleDict\0"
+    "PyDict_GetItemString\0PyObject_GetAttrString\0PyObject_SetAttrString\0"
+    "PyObject_CallFunctionObjArgs\0PyObject_Call\0PyObject_RichCompareBool\0PyTuple_GetItem\0"
+    "PyCFunction_NewEx\0PyUnicode_AsUTF8\0PyLong_AsLong\0PyLong_FromLong\0PyErr_SetObject\0"
+    "PyExc_SystemExit\0Py_IncRef\0Py_DecRef\0PyErr_Clear\0";
+#define PY_EQ 2
 
-/* Mapped once CPython is found: nothing in the library's data for it. */
+/* Mapped once CPython is found: nothing in the library's data for it. The
+ * method definitions outlive the functions made from them. */
 static struct py_state {
     struct py_api api;
-    struct py_method_def fired_def, ours_def;
+    struct py_method_def handler_def, getsignal_def, signal_def;
+    PyObject *handler, *real_signal, *real_getsignal, *dfl;
+    char getsignal_doc[2048], signal_doc[2048];
 } *_Atomic state_mem;
-#define py (atomic_load_explicit(&state_mem, memory_order_relaxed)->api)
+#define ST (atomic_load_explicit(&state_mem, memory_order_relaxed))
+#define py (ST->api)
 
 static bool look_up(void)
 {
     struct py_state *st = me_map_once((void *_Atomic *)&state_mem, sizeof *st, 0);
     if (!st)
         return false;
-    _Static_assert(sizeof st->api % sizeof(void *) == 0, "struct py_api: function pointers only");
+    _Static_assert(sizeof st->api % sizeof(void *) == 0, "struct py_api: pointers only");
     void **slot = (void **)&st->api;
     const char *name = api_names;
     for (size_t i = 0; i < sizeof st->api / sizeof(void *); i++, name += strlen(name) + 1) {
@@ -129,116 +145,165 @@ static bool interpreter_is_main(void)
     return false;
 }
 
-/* ---- called from Python ---- */
+/* ---- the Python-level functions, in C (compiling Python source at
+ * every start cost CPython 5% of its start-up) ---- */
 
-/* The handler's first call for this process: the unwinding starts. */
-static PyObject *fired(PyObject *self, PyObject *arg)
+static void set_ours(int sig, bool ours)
 {
-    (void)self;
-    long sig = py.long_as_long(arg);
-    bool first = sig > 0 && sig <= ME_MAXSIG && me_exit_begin_unwinding((int)sig);
-    return py.long_from_long(first);
+    if (sig < 1 || sig > ME_MAXSIG)
+        return;
+    if (ours)
+        atomic_fetch_or(&me_python_signals, ME_SIGBIT(sig));
+    else
+        atomic_fetch_and(&me_python_signals, ~ME_SIGBIT(sig));
 }
 
-static bool not_ready;
-
-/* sig * 2 + whether the shim's handler is now sig's Python disposition;
- * -1: the signal module is not set up yet (see arm) */
-static PyObject *ours(PyObject *self, PyObject *arg)
+/* The handler: its first call for this process raises SystemExit(128 +
+ * sig); later ones (the unwinding under way) do nothing. */
+static PyObject *handler(PyObject *self, PyObject *args)
 {
     (void)self;
-    long v = py.long_as_long(arg);
-    if (v == -1)
-        not_ready = true;
-    int sig = (int)(v / 2);
-    if (sig >= 1 && sig <= ME_MAXSIG) {
-        if (v & 1)
-            atomic_fetch_or(&me_python_signals, ME_SIGBIT(sig));
-        else
-            atomic_fetch_and(&me_python_signals, ~ME_SIGBIT(sig));
+    PyObject *s = py.tuple_get(args, 0);
+    long sig = s ? py.long_as_long(s) : -1;
+    if (sig > 0 && sig <= ME_MAXSIG && me_exit_begin_unwinding((int)sig)) {
+        PyObject *code = py.long_from_long(128 + sig);
+        py.set_error(*py.system_exit, code);
+        if (code)
+            py.decref(code);
+        return NULL;
     }
+    if (sig == -1)
+        py.err_clear();
     return py.long_from_long(0);
 }
 
+/* The program's view: the shim's handler reads as SIG_DFL. */
+static PyObject *as_seen(PyObject *h)
+{
+    if (h != ST->handler)
+        return h;
+    py.decref(h);
+    py.incref(ST->dfl);
+    return ST->dfl;
+}
 
-/* Run in the main thread with the GIL held. The wrappers keep the
- * program's view: getsignal() and signal()'s return value say SIG_DFL
- * while the shim's handler is installed; whatever the program installs
- * (its own handler, SIG_IGN, SIG_DFL) it gets, and the shim's is gone. */
-static const char source[] =
-    "def _multiexit(fired, ours, sigs):\n"
-    "    import sys\n"
-    "    _signal = sys.modules.get('_signal')\n"
-    "    if _signal is None or not hasattr(_signal, 'SIG_DFL'):\n"
-    "        return ours(-1)\n"
-    "    real_signal, real_getsignal, DFL = _signal.signal, _signal.getsignal, _signal.SIG_DFL\n"
-    "    def handler(signum, frame):\n"
-    "        if fired(signum):\n"
-    "            raise SystemExit(128 + signum)\n"
-    "    def getsignal(signalnum):\n"
-    "        h = real_getsignal(signalnum)\n"
-    "        return DFL if h is handler else h\n"
-    "    def signal(signalnum, handler_):\n"
-    "        old = real_signal(signalnum, handler_)\n"
-    "        ours(int(signalnum) * 2)\n"
-    "        return DFL if old is handler else old\n"
-    "    armed = False\n"
-    "    for s in sigs:\n"
-    "        if real_getsignal(s) == DFL:\n"
-    "            real_signal(s, handler)\n"
-    "            ours(s * 2 + 1)\n"
-    "            armed = True\n"
-    "    if armed:\n"
-    "        for mine, real in ((getsignal, real_getsignal), (signal, real_signal)):\n"
-    "            mine.__name__, mine.__qualname__, mine.__doc__ = real.__name__, real.__name__, real.__doc__\n"
-    "        _signal.getsignal, _signal.signal = getsignal, signal\n"
-    "_multiexit(multiexit_fired, multiexit_ours, (%s))\n";
+static PyObject *getsignal(PyObject *self, PyObject *signalnum)
+{
+    (void)self;
+    PyObject *h = py.call_args(ST->real_getsignal, signalnum, NULL);
+    return h ? as_seen(h) : NULL;
+}
+
+static PyObject *set_signal(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *old = py.call(ST->real_signal, args, NULL);
+    if (!old)
+        return NULL;
+    PyObject *s = py.tuple_get(args, 0);
+    long sig = s ? py.long_as_long(s) : -1;
+    if (sig == -1)
+        py.err_clear();
+    set_ours((int)sig, false); /* whatever the program installs replaces the shim's */
+    return as_seen(old);
+}
+
+/* The wrapper's doc: the real function's signature and text, so that
+ * help() and inspect.signature() read the same. */
+static const char *doc_of(PyObject *real, const char *name, char *buf, size_t n)
+{
+    PyObject *sig = py.get_attr(real, "__text_signature__"), *doc = py.get_attr(real, "__doc__");
+    const char *s = sig ? py.utf8(sig) : NULL, *d = doc ? py.utf8(doc) : NULL;
+    if (!sig || !doc || !s || !d)
+        py.err_clear();
+    if (s)
+        snprintf(buf, n, "%s%s\n--\n\n%s", name, s, d ? d : "");
+    else
+        snprintf(buf, n, "%s", d ? d : "");
+    if (sig)
+        py.decref(sig);
+    if (doc)
+        py.decref(doc);
+    return buf;
+}
+
+/* Run in the main thread with the GIL held (a pending call): for each
+ * managed signal that terminates by default and whose Python-level
+ * handler is SIG_DFL, installs the shim's; then wraps _signal.getsignal
+ * and _signal.signal (which signal.getsignal and signal.signal call) so
+ * that the program still sees SIG_DFL, and gets whatever it installs. */
+static bool arm_signals(struct py_state *st, PyObject *m)
+{
+    st->real_signal = py.get_attr(m, "signal");
+    st->real_getsignal = py.get_attr(m, "getsignal");
+    st->dfl = py.get_attr(m, "SIG_DFL");
+    PyObject *module_name = py.get_attr(m, "__name__");
+    if (!st->real_signal || !st->real_getsignal || !st->dfl || !module_name)
+        return false; /* (what was got is kept: the module's own, for good) */
+    st->handler_def = (struct py_method_def){"multiexit_handler", handler, PY_METH_VARARGS, NULL};
+    st->handler = py.cfunction_new(&st->handler_def, NULL, module_name);
+    if (!st->handler)
+        return false;
+    bool armed = false;
+    for (int sig = 1; sig <= ME_MAXSIG; sig++) {
+        if (!me_is_managed(sig) || !me_default_terminates(sig))
+            continue;
+        PyObject *n = py.long_from_long(sig), *cur = n ? py.call_args(st->real_getsignal, n, NULL) : NULL;
+        if (cur && py.compare(cur, st->dfl, PY_EQ) == 1) {
+            PyObject *r = py.call_args(st->real_signal, n, st->handler, NULL);
+            if (r) {
+                py.decref(r);
+                set_ours(sig, true);
+                armed = true;
+            }
+        }
+        py.err_clear();
+        if (cur)
+            py.decref(cur);
+        if (n)
+            py.decref(n);
+    }
+    if (!armed)
+        return true;
+    st->getsignal_def = (struct py_method_def){
+        "getsignal", getsignal, PY_METH_O,
+        doc_of(st->real_getsignal, "getsignal", st->getsignal_doc, sizeof st->getsignal_doc)};
+    st->signal_def = (struct py_method_def){
+        "signal", set_signal, PY_METH_VARARGS,
+        doc_of(st->real_signal, "signal", st->signal_doc, sizeof st->signal_doc)};
+    /* bound to the module, as the real ones: "$module" leaves the signature */
+    PyObject *gs = py.cfunction_new(&st->getsignal_def, m, module_name);
+    PyObject *ss = py.cfunction_new(&st->signal_def, m, module_name);
+    if (gs && ss) {
+        py.set_attr(m, "getsignal", gs);
+        py.set_attr(m, "signal", ss);
+    }
+    if (gs)
+        py.decref(gs);
+    if (ss)
+        py.decref(ss);
+    return true;
+}
 
 static int arm(void *unused)
 {
     (void)unused;
-    char sigs[ME_MAXSIG * 4 + 1] = "", code[sizeof source + sizeof sigs];
-    size_t n = 0;
-    for (int sig = 1; sig <= ME_MAXSIG; sig++)
-        if (me_is_managed(sig) && me_default_terminates(sig))
-            n += (size_t)snprintf(sigs + n, sizeof sigs - n, "%d,", sig);
-    if (n == 0)
-        return 0;
-    snprintf(code, sizeof code, source, sigs);
-    PyObject *g = py.dict_new();
-    if (!g) {
-        py.err_clear();
-        return 0;
-    }
-    /* the definitions outlive the functions made from them: in the mapping */
-    struct py_state *st = atomic_load(&state_mem);
-    st->fired_def = (struct py_method_def){"multiexit_fired", fired, PY_METH_O, NULL};
-    st->ours_def = (struct py_method_def){"multiexit_ours", ours, PY_METH_O, NULL};
-    PyObject *f = py.cfunction_new(&st->fired_def, NULL, NULL);
-    PyObject *o = py.cfunction_new(&st->ours_def, NULL, NULL);
-    PyObject *r = NULL;
-    if (f && o && py.dict_set_item_string(g, "__builtins__", py.eval_get_builtins()) == 0 &&
-        py.dict_set_item_string(g, "multiexit_fired", f) == 0 &&
-        py.dict_set_item_string(g, "multiexit_ours", o) == 0)
-        r = py.run_string(code, PY_FILE_INPUT, g, g, NULL);
-    if (r)
-        py.decref(r);
-    else
-        py.err_clear(); /* never an exception in the program's code */
-    if (f)
-        py.decref(f);
-    if (o)
-        py.decref(o);
-    py.decref(g);
-    if (not_ready) {
+    PyObject *modules = py.module_dict();
+    PyObject *m = modules ? py.dict_get(modules, "_signal") : NULL; /* borrowed */
+    PyObject *dfl = m ? py.get_attr(m, "SIG_DFL") : NULL;
+    py.err_clear();
+    if (!dfl) {
         /* Queued by an early call (a faulthandler set up on a managed
          * signal): importing _signal now would run its set-up before
          * CPython's own. The signal module's set-up asks for every
          * signal: the next call queues again. */
-        not_ready = false;
         atomic_store(&me_python_state, FOUND);
         return 0;
     }
+    py.decref(dfl);
+    if (!arm_signals(ST, m))
+        atomic_store(&me_python_signals, 0);
+    py.err_clear(); /* never an exception in the program's code */
     if (me_cfg.verbose && atomic_load(&me_python_signals))
         me_log("pid %d: CPython: a managed signal raises SystemExit in the main thread, then "
                "the process dies by it", (int)me_sys_getpid());
