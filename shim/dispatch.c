@@ -163,7 +163,7 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
     bool ran_all = run_chain(sig, info, uc, &p, n, &err);
     bool chained = p.n > 0;
     me_chain_unpin(&p);
-    if (atomic_load_explicit(&me_python_signals, memory_order_relaxed) & ME_SIGBIT(sig))
+    if (me_python_takes(sig))
         me_python_delivered(sig);
 
     if (ran_all && terminates)

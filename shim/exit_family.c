@@ -136,11 +136,10 @@ ME_EXPORT void _Exit(int status) __attribute__((alias("_exit")));
 /* Returning from main calls glibc's internal exit, which no preload sees:
  * wrap main so that its return claims the exit first. */
 static int (*program_main)(int, char **, char **);
-static void *main_stack_end;
 
 ME_START static int main_wrapper(int argc, char **argv, char **envp)
 {
-    me_main_starts(main_stack_end);
+    me_main_starts(__builtin_frame_address(0));
     int status = program_main(argc, argv, envp);
     me_exit_settle_normal();
     return status;
@@ -154,6 +153,5 @@ ME_START ME_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int
     if (ME_LEFT_ALONE())
         return me_real.libc_start_main_fn(main, argc, argv, init, fini, rtld_fini, stack_end);
     program_main = main;
-    main_stack_end = stack_end;
     return me_real.libc_start_main_fn(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
 }

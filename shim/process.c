@@ -109,13 +109,12 @@ ME_START uint32_t me_drawn_id(void)
     return c ? ((volatile uint32_t *)c)[1] : 0;
 }
 
-static void *main_stack_end;
-static atomic_bool main_started;
+/* (One word: the library's writable data must stay within one page.) */
+static void *_Atomic main_frame;
 
-ME_START void me_main_starts(void *stack_end)
+ME_START void me_main_starts(void *frame)
 {
-    main_stack_end = stack_end;
-    atomic_store_explicit(&main_started, true, memory_order_relaxed);
+    atomic_store_explicit(&main_frame, frame, memory_order_relaxed);
 }
-bool me_main_started(void) { return atomic_load(&main_started); }
-void *me_main_stack_end(void) { return main_stack_end; }
+bool me_main_started(void) { return atomic_load(&main_frame) != NULL; }
+void *me_main_frame(void) { return atomic_load(&main_frame); }

@@ -51,11 +51,12 @@ bool me_in_vfork_child(void);
 /* Set by the first vfork(): until then the check costs no system call. */
 extern _Atomic bool me_vforked;
 
-/* The program's main function has started (constructors are done), and
- * the top of the main thread's stack as the kernel set it up at exec
- * (NULL: the program did not start through __libc_start_main). */
-void me_main_starts(void *stack_end);
+/* The program's main function has started (constructors are done), called
+ * from the frame given: every frame of main's is below it on the main
+ * thread's stack. NULL before, or if the program did not start through
+ * __libc_start_main. */
+void me_main_starts(void *frame);
 bool me_main_started(void);
-void *me_main_stack_end(void);
+void *me_main_frame(void);
 
 #endif

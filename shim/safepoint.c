@@ -40,7 +40,7 @@ struct range {
     uintptr_t lo, hi;
 };
 
-#define MAX_RANGES 16 /* a few objects, one or two executable segments each */
+#define MAX_RANGES 12 /* a few objects (at most 8 match), one executable segment each */
 static struct range guarded[MAX_RANGES];
 static int nguarded;
 

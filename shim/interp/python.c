@@ -27,7 +27,6 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -42,7 +41,7 @@
 #include "../sys.h"
 
 _Atomic int me_python_state;
-_Atomic uint64_t me_python_signals;
+_Atomic uint64_t *_Atomic me_python_mem; /* a struct py_state, below */
 
 enum { FOUND = 1, QUEUED = 2 }; /* between ME_PY_UNDECIDED and ME_PY_DONE */
 
@@ -92,18 +91,19 @@ static const char api_names[] =
 
 /* Mapped once CPython is found: nothing in the library's data for it. The
  * method definitions outlive the functions made from them. */
-static struct py_state {
+struct py_state {
+    _Atomic uint64_t signals; /* first: python.h reads it as me_python_mem */
     struct py_api api;
     struct py_method_def handler_def, getsignal_def, signal_def;
     PyObject *handler, *real_signal, *real_getsignal, *dfl;
     char getsignal_doc[2048], signal_doc[2048];
-} *_Atomic state_mem;
-#define ST (atomic_load_explicit(&state_mem, memory_order_relaxed))
+};
+#define ST ((struct py_state *)atomic_load_explicit(&me_python_mem, memory_order_relaxed))
 #define py (ST->api)
 
 static bool look_up(void)
 {
-    struct py_state *st = me_map_once((void *_Atomic *)&state_mem, sizeof *st, 0);
+    struct py_state *st = me_map_once((void *_Atomic *)&me_python_mem, sizeof *st, 0);
     if (!st)
         return false;
     _Static_assert(sizeof st->api % sizeof(void *) == 0, "struct py_api: pointers only");
@@ -119,11 +119,11 @@ static bool look_up(void)
 
 /* Is the interpreter's own main function running on this (the main)
  * thread? A return address into Py_BytesMain, Py_Main or Py_RunMain is on
- * the stack between here and its top. An embedder's main loop calls none
+ * the stack between here and the frame that called main. An embedder's main loop calls none
  * of them. */
 static bool interpreter_is_main(void)
 {
-    uintptr_t *p = (uintptr_t *)__builtin_frame_address(0), *end = me_main_stack_end();
+    uintptr_t *p = (uintptr_t *)__builtin_frame_address(0), *end = me_main_frame();
     if (!end || p >= end)
         return false;
     static const char mains[] = "Py_BytesMain\0Py_Main\0Py_RunMain";
@@ -153,9 +153,9 @@ static void set_ours(int sig, bool ours)
     if (sig < 1 || sig > ME_MAXSIG)
         return;
     if (ours)
-        atomic_fetch_or(&me_python_signals, ME_SIGBIT(sig));
+        atomic_fetch_or(&ST->signals, ME_SIGBIT(sig));
     else
-        atomic_fetch_and(&me_python_signals, ~ME_SIGBIT(sig));
+        atomic_fetch_and(&ST->signals, ~ME_SIGBIT(sig));
 }
 
 /* The handler: its first call for this process raises SystemExit(128 +
@@ -216,10 +216,18 @@ static const char *doc_of(PyObject *real, const char *name, char *buf, size_t n)
     const char *s = sig ? py.utf8(sig) : NULL, *d = doc ? py.utf8(doc) : NULL;
     if (!sig || !doc || !s || !d)
         py.err_clear();
-    if (s)
-        snprintf(buf, n, "%s%s\n--\n\n%s", name, s, d ? d : "");
-    else
-        snprintf(buf, n, "%s", d ? d : "");
+    /* name + signature + "\n--\n\n" + doc, as the C API writes a doc
+     * (by hand: snprintf would be one more libc symbol for every process) */
+    const char *parts[] = {s ? name : "", s ? s : "", s ? "\n--\n\n" : "", d ? d : ""};
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t k = strlen(parts[i]);
+        if (k > n - 1 - len)
+            k = n - 1 - len;
+        memmove(buf + len, parts[i], k);
+        len += k;
+    }
+    buf[len] = 0;
     if (sig)
         py.decref(sig);
     if (doc)
@@ -302,9 +310,9 @@ static int arm(void *unused)
     }
     py.decref(dfl);
     if (!arm_signals(ST, m))
-        atomic_store(&me_python_signals, 0);
+        atomic_store(&ST->signals, 0);
     py.err_clear(); /* never an exception in the program's code */
-    if (me_cfg.verbose && atomic_load(&me_python_signals))
+    if (me_cfg.verbose && atomic_load(&ST->signals))
         me_log("pid %d: CPython: a managed signal raises SystemExit in the main thread, then "
                "the process dies by it", (int)me_sys_getpid());
     return 0;

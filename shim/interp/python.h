@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../../config/me_config.h"
+
 /* CPython unwinds on a managed signal (python.c). */
 
 enum { ME_PY_UNDECIDED = 0, ME_PY_DONE = 3 };
@@ -20,9 +22,15 @@ static inline __attribute__((always_inline)) void me_python_on_sigaction(void)
         me_python_probe();
 }
 
-/* The managed signals whose Python-level disposition is the shim's
+/* Mapped in a CPython process only, NULL elsewhere: its first word is the
+ * set of managed signals whose Python-level disposition is the shim's
  * SystemExit handler. */
-extern _Atomic uint64_t me_python_signals;
+extern _Atomic uint64_t *_Atomic me_python_mem;
+static inline __attribute__((always_inline)) bool me_python_takes(int sig)
+{
+    _Atomic uint64_t *m = atomic_load_explicit(&me_python_mem, memory_order_relaxed);
+    return m && (atomic_load_explicit(m, memory_order_relaxed) & ME_SIGBIT(sig));
+}
 /* After the chain ran for one of them: the main thread, which alone runs
  * Python handlers, is woken if the signal landed elsewhere. */
 void me_python_delivered(int sig);
