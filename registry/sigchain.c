@@ -199,7 +199,7 @@ static void read_into(struct slot *s, struct me_chain_view *view)
 
 void me_chain_read(int sig, struct me_chain_view *view) { read_into(slot_of(sig), view); }
 
-void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
+void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *set_gen)
 {
     struct slot *s = slot_of(sig);
     /* the frame's address, only ever compared as a number */
@@ -209,8 +209,8 @@ void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
         f->pinned = p;
     if (p) {
         *disp = p->v.disp;
-        if (gen)
-            *gen = p->v.gen;
+        if (set_gen)
+            *set_gen = p->v.set_gen;
         if (f)
             f->pinned = NULL; /* forget before releasing: never released twice */
         unpin(p);
@@ -219,8 +219,8 @@ void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen)
     }
     inflight_pop();
     *disp = s->initial;
-    if (gen)
-        *gen = 0;
+    if (set_gen)
+        *set_gen = 0;
 }
 
 void *me_chain_disp_fn(int sig)
@@ -371,24 +371,11 @@ static uint64_t read_record(uintptr_t comp, uint64_t set_gen)
     return (uint64_t)comp << 16 | (set_gen & 0xffff);
 }
 
-void me_chain_note_read(int sig, uintptr_t comp)
+void me_chain_note_read(int sig, uintptr_t comp, uint64_t set_gen)
 {
     struct cold *c = cold_state();
-    uint64_t set_gen = 0;
     if (!c)
         return; /* nothing installed yet: there is nothing an install could hide */
-    struct slot *s = slot_of(sig);
-    /* the frame's address, only ever compared as a number */
-    struct inflight *f = inflight_push((uintptr_t)__builtin_frame_address(0));
-    struct snap *p = pin_current(s);
-    if (f)
-        f->pinned = p;
-    if (p)
-        set_gen = p->v.set_gen;
-    if (f)
-        f->pinned = NULL;
-    unpin(p);
-    inflight_pop();
     uint64_t rec = read_record(comp, set_gen);
     if (!rec)
         return;

@@ -69,19 +69,21 @@ void me_chain_set_initial(int sig, const struct me_handler *disp);
 
 /* Copies the current state; only the first view->n handlers are written. */
 void me_chain_read(int sig, struct me_chain_view *view);
-/* The program's disposition only. */
-void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *gen);
+/* The program's disposition only, and (set_gen, unless NULL) the
+ * generation it was installed at, for me_chain_note_read. */
+void me_chain_disposition(int sig, struct me_handler *disp, uint64_t *set_gen);
 /* The current disposition's function, and a counter that every change of
  * sig's chain moves: cheap enough for the dispatcher to ask per handler. */
 void *me_chain_disp_fn(int sig);
 uint64_t me_chain_changes(int sig);
 
 /* A component (an object's identity, as struct me_handler's comp without
- * ME_FN_IN_COMP) got sig's current disposition back from a query: until the
+ * ME_FN_IN_COMP) got sig's disposition, installed at set_gen (as
+ * me_chain_disposition reported it), back from a query: until the
  * disposition changes, a handler it installs takes the signal over. A few
  * such readers are remembered per signal; an older one may be forgotten
  * (its install then chains, as if it had not looked). */
-void me_chain_note_read(int sig, uintptr_t comp);
+void me_chain_note_read(int sig, uintptr_t comp, uint64_t set_gen);
 
 /* A delivery's hold on the chain as it stood on arrival, read in place
  * (the dispatcher copies nothing onto the stack a handler runs on). The

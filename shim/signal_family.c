@@ -79,12 +79,13 @@ static int change(int sig, const struct sigaction *act, struct sigaction *old, c
     struct me_handler prev;
     if (!act) {
         if (old) {
-            me_chain_disposition(sig, &prev, NULL);
+            uint64_t set_gen; /* what the caller reads now is a look at this one */
+            me_chain_disposition(sig, &prev, &set_gen);
             to_act(&prev, old);
             if (old_is_read && caller && !me_in_vfork_child() &&
                 (me_chain_has_memory() || ((prev.fn != (void *)SIG_DFL &&
                                             prev.fn != (void *)SIG_IGN) && chain_memory(sig))))
-                me_chain_note_read(sig, me_component_calling(caller));
+                me_chain_note_read(sig, me_component_calling(caller), set_gen);
         }
         return 0;
     }

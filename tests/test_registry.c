@@ -268,11 +268,15 @@ START_TEST(a_query_counts_until_the_disposition_changes)
     by2.by = go.comp;
     by3.by = late.comp;
     me_chain_set_initial(17, &dfl);
+    struct me_handler seen;
+    uint64_t set_gen;
     me_chain_install(17, &c, &outside, NULL, NULL);
-    me_chain_note_read(17, go.comp); /* sigaction(sig, NULL, &old) */
+    me_chain_disposition(17, &seen, &set_gen); /* sigaction(sig, NULL, &old) */
+    me_chain_note_read(17, go.comp, set_gen);
     me_chain_install(17, &go, &by2, NULL, NULL);
     runs(17, 1, (void *)f2);
-    me_chain_note_read(17, late.comp);
+    me_chain_disposition(17, &seen, &set_gen);
+    me_chain_note_read(17, late.comp, set_gen);
     me_chain_install(17, &other, &outside, NULL, NULL); /* changes it meanwhile */
     me_chain_install(17, &late, &by3, NULL, NULL);       /* read before: chains */
     runs(17, 3, (void *)f2, (void *)f4, (void *)f3);
