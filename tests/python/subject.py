@@ -150,8 +150,7 @@ def mode_thread_stuck():
     hooks()
 
     def work():
-        while True:
-            time.sleep(0.05)
+        threading.Event().wait()
 
     threading.Thread(target=work).start()
     unwinding(sleep)
