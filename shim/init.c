@@ -149,6 +149,8 @@ ME_START static void do_init(void)
     for (me_sigmask m = me_cfg.signals; m; m &= m - 1)
         if (!me_kernel_take_over(__builtin_ctzll(m) + 1))
             atomic_fetch_and(&me_managed, ~(m & -m));
+    if (me_cfg.verbose)
+        me_log_active((int)me_sys_getpid(), atomic_load(&me_managed), me_cfg.timeout_ms);
 }
 
 ME_START void me_init_slow(void)

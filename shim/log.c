@@ -85,3 +85,41 @@ void me_diag_stderr(void *ctx, const char *line)
     (void)ctx;
     me_sys(SYS_writev, 2, iov, 2); /* one system call: the line stays whole */
 }
+
+/* "active in PID (signals INT,TERM, timeout 2.5s)": MULTIEXIT_VERBOSE's line
+ * when a process image starts, so a service's log shows it is covered. */
+void me_log_active(int pid, me_sigmask signals, unsigned timeout_ms)
+{
+    char list[256], secs[32];
+    size_t len = 0, cap = sizeof list - 1;
+    for (me_sigmask m = signals; m; m &= m - 1) {
+        char name[24];
+        me_signal_name(__builtin_ctzll(m) + 1, name, sizeof name);
+        if (len)
+            put(list, &len, cap, ",", 1);
+        put(list, &len, cap, name, strlen(name));
+    }
+    if (!len)
+        put(list, &len, cap, "none", 4);
+    list[len] = '\0';
+    len = 0;
+    cap = sizeof secs - 1;
+    if (!timeout_ms) {
+        put(secs, &len, cap, "none", 4);
+    } else {
+        put_num(secs, &len, cap, timeout_ms / 1000, false);
+        unsigned frac = timeout_ms % 1000, digits = 3;
+        for (; frac && frac % 10 == 0; frac /= 10)
+            digits--;
+        if (frac) {
+            char f[4] = {'0', '0', '0', '\0'};
+            for (unsigned d = digits; d-- > 0; frac /= 10)
+                f[d] = (char)('0' + frac % 10);
+            put(secs, &len, cap, ".", 1);
+            put(secs, &len, cap, f, digits);
+        }
+        put(secs, &len, cap, "s", 1);
+    }
+    secs[len] = '\0';
+    me_log("active in %d (signals %s, timeout %s)", pid, list, secs);
+}

@@ -531,6 +531,59 @@ START_TEST(final_flush_takes_the_stream_locks)
 }
 END_TEST
 
+/* MULTIEXIT_VERBOSE: one line when a process image starts with the
+ * library, naming the pid and the settings it runs with, so a service's
+ * log shows it is covered; a forked child (the same image) says nothing,
+ * an exec'd image says it again. Without the variable: nothing. */
+START_TEST(verbose_says_active_at_start)
+{
+    static const struct {
+        const char *env[4];
+        const char *settings;
+    } cases[] = {
+        {{"MULTIEXIT_VERBOSE=1", NULL}, "signals SIGINT,SIGTERM, timeout 30s"},
+        {{"MULTIEXIT_VERBOSE=yes", "MULTIEXIT_SIGNALS=TERM,HUP", "MULTIEXIT_TIMEOUT=2.5"},
+         "signals SIGHUP,SIGTERM, timeout 2.5s"},
+        {{"MULTIEXIT_VERBOSE=1", "MULTIEXIT_SIGNALS=USR1", "MULTIEXIT_TIMEOUT=0"},
+         "signals SIGUSR1, timeout none"},
+        {{"MULTIEXIT_VERBOSE=1", "MULTIEXIT_TIMEOUT=0.05"}, "signals SIGINT,SIGTERM, timeout 0.05s"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct proc p;
+        proc_spawn(&p, true, cases[i].env, prog_path("plain"), NULL);
+        proc_finish(&p, T);
+        ck_assert_exited_with(&p, 0);
+        char want[160];
+        snprintf(want, sizeof want, "multiexit: active in %d (%s)\n", (int)p.pid,
+                 cases[i].settings);
+        ck_assert_str_eq(p.err_buf, want);
+        proc_free(&p);
+    }
+    /* an image exec'd by a preloaded one says it again, with the same pid */
+    struct proc p;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "exec %s", prog_path("plain"));
+    proc_spawn(&p, true, cases[0].env, "/bin/sh", "-c", cmd, NULL);
+    proc_finish(&p, T);
+    ck_assert_exited_with(&p, 0);
+    char want[200];
+    snprintf(want, sizeof want, "multiexit: active in %d (%s)\nmultiexit: active in %d (%s)\n",
+             (int)p.pid, cases[0].settings, (int)p.pid, cases[0].settings);
+    ck_assert_str_eq(p.err_buf, want);
+    proc_free(&p);
+    /* without the variable, or set empty or off: nothing */
+    static const char *const quiet[][2] = {{NULL}, {"MULTIEXIT_VERBOSE=", NULL},
+                                           {"MULTIEXIT_VERBOSE=0", NULL}};
+    for (size_t i = 0; i < 3; i++) {
+        proc_spawn(&p, true, quiet[i], prog_path("plain"), NULL);
+        proc_finish(&p, T);
+        ck_assert_exited_with(&p, 0);
+        ck_assert_str_eq(p.err_buf, "");
+        proc_free(&p);
+    }
+}
+END_TEST
+
 /* PID 1 of a pid namespace: the kernel lets it die by no signal it does not
  * handle; the cleanup runs and it exits with 128 + 15, and says so. Sent
  * from outside the namespace and from inside. */
@@ -694,6 +747,7 @@ static Suite *suite(void)
     me_add_test(tc, signal_raised_by_the_cleanup_dies_by_the_first);
     me_add_test(tc, final_flush_takes_the_stream_locks);
     me_add_test(tc, pid1_exits_with_128_plus_sig);
+    me_add_test(tc, verbose_says_active_at_start);
     me_add_test(tc, register_rejects_null_and_unknown_flags);
     me_add_test(tc, signal_during_a_stuck_exit_function_ends_it);
     me_add_test(tc, signal_during_a_stuck_final_flush_ends_it);
