@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* multiexit [OPTIONS] [--] COMMAND [ARG]...
  * multiexit [OPTIONS] --check PROGRAM
+ * multiexit status [--json] PID...    (also --status: scripts/status.c)
  *
  * Runs COMMAND with libmultiexit preloaded: options map onto the MULTIEXIT_*
  * variables, the library is put in front of an existing LD_PRELOAD, and the
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 #include "me_config.h"
+#include "status.h"
 
 #define LIBNAME "libmultiexit.so." ME_SOVERSION
 
@@ -51,6 +53,8 @@ __attribute__((format(printf, 2, 3), noreturn)) static void die(int code, const 
 static void usage(FILE *to)
 {
     fputs("Usage: multiexit [OPTION]... [--] COMMAND [ARG]...\n"
+          "       multiexit [OPTION]... --check PROGRAM\n"
+          "       multiexit status [--json] PID...\n"
           "Run COMMAND so that a termination signal runs its exit functions\n"
           "(atexit, on_exit, C++ destructors, stdio flush) before it dies by that\n"
           "signal, with every handler its parts install chained.\n"
@@ -69,8 +73,13 @@ static void usage(FILE *to)
           "      --check PROGRAM    tell whether the library would load into PROGRAM and\n"
           "                         manage it, without running it (exit status 0: yes,\n"
           "                         1: it cannot be loaded, 2: privileged, left alone)\n"
+          "  status [--json] PID... (first, or --status) tell for each running process\n"
+          "                         whether the library covers it: which copy is loaded,\n"
+          "                         its version and settings, the managed signals caught;\n"
+          "                         exit status 0: all covered, 1: one at least not\n"
+          "                         covered (or not readable), else 2: left alone\n"
           "  -h, --help             show this help and exit\n"
-          "      --version          show the version and exit\n"
+          "      --version          show the version and the library it would load\n"
           "\n"
           "Options after COMMAND belong to COMMAND. Exit status: COMMAND's own;\n"
           "125 if multiexit itself fails, 126 if COMMAND cannot be run, 127 if it is\n"
@@ -270,23 +279,12 @@ static bool secure_exec(const char *file, const struct stat *st, char *why, size
 }
 
 /* The version of the library file at path, from its real file name
- * (libmultiexit.so.0.1.0: the build and the packages install it so), into
- * buf; false if the name does not carry one. The file is not loaded. */
-bool me_library_version(const char *path, char *buf, size_t n)
+ * (libmultiexit.so.0 -> libmultiexit.so.0.1.0: the build and the packages
+ * install it so); false if the name does not carry one. Not loaded. */
+static bool library_version(const char *path, char *buf, size_t n)
 {
     char real[PATH_MAX];
-    if (!realpath(path, real))
-        return false;
-    const char *base = strrchr(real, '/');
-    base = base ? base + 1 : real;
-    static const char prefix[] = "libmultiexit.so.";
-    if (strncmp(base, prefix, sizeof prefix - 1) != 0)
-        return false;
-    const char *v = base + sizeof prefix - 1;
-    if (!strchr(v, '.') || strspn(v, "0123456789.") != strlen(v))
-        return false; /* libmultiexit.so.0 itself: no full version */
-    snprintf(buf, n, "%s", v);
-    return true;
+    return realpath(path, real) && me_version_from_name(real, buf, n);
 }
 
 /* ---------------- --check ---------------- */
@@ -568,13 +566,17 @@ int main(int argc, char **argv)
         {"shared", no_argument, NULL, 'S'},        {"private", no_argument, NULL, 'P'},
         {"child-ignore-int", no_argument, NULL, 'I'}, {"verbose", no_argument, NULL, 'v'},
         {"no-chain", no_argument, NULL, 'N'},      {"check", required_argument, NULL, 'C'},
-        {"check-helper", no_argument, NULL, 'H'},
+        {"check-helper", no_argument, NULL, 'H'}, {"status", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c;
     const char *check = NULL;
     opterr = 0;
+    /* "status" first: the status of running processes (a command named
+     * status still runs as "multiexit -- status" or by its path) */
+    if (argc > 1 && strcmp(argv[1], "status") == 0)
+        return me_status_main(argc - 2, argv + 2);
     /* '+': stop at the first non-option, so COMMAND's options are its own */
     while ((c = getopt_long(argc, argv, "+s:t:vh", opts, NULL)) != -1) {
         struct bad bad = {NULL};
@@ -617,6 +619,8 @@ int main(int argc, char **argv)
             break;
         case 'H':
             return check_helper();
+        case 'T':
+            return me_status_main(argc - optind, argv + optind);
         case 'h':
             usage(stdout);
             return 0;
@@ -628,7 +632,7 @@ int main(int argc, char **argv)
             if (!found)
                 printf("library: %s not found next to this command or in %s\n", LIBNAME,
                        ME_FULL_LIBDIR);
-            else if (me_library_version(found, v, sizeof v))
+            else if (library_version(found, v, sizeof v))
                 printf("library: %s, version %s\n", found, v);
             else
                 printf("library: %s, version unknown (its file name does not say)\n", found);
