@@ -3,7 +3,9 @@
  * held at a known point by the ready pipe (fd 3), all stopped at the end:
  * plain (not preloaded), wrapped, preloaded directly, privileged (AT_SECURE
  * from a setuid-root program run by a non-root user), another user's
- * (unreadable), and processes that exec'd since, both ways. */
+ * (unreadable), and processes that exec'd since, both ways. The programs
+ * wait for the end of their stdin (a pipe from this test): a failed test
+ * leaves none of them running (but the privileged one, which pauses). */
 #include <check.h>
 #include <limits.h>
 #include <signal.h>
@@ -93,7 +95,7 @@ START_TEST(status_of_live_processes)
     snprintf(exitfns, sizeof exitfns, "%s", real(prog_path("exitfns")));
 
     /* plain: not preloaded */
-    proc_start_ready(&plain, false, NULL, T, line, sizeof line, prog_path("exitfns"), "wait");
+    proc_start_ready(&plain, false, NULL, T, line, sizeof line, prog_path("exitfns"), "stdin");
     STATUS(&s, "status", pid_str(&plain));
     ck_assert_msg(exited_with(&s, 1), "%s: %s", status_str(&s), s.err_buf);
     snprintf(want, sizeof want, "%d (%s): not covered: libmultiexit is not loaded\n",
@@ -105,7 +107,7 @@ START_TEST(status_of_live_processes)
     /* wrapped, with settings from its environment, one value bad */
     static const char *const env[] = {"MULTIEXIT_SIGNALS=bogus,hup,term", "MULTIEXIT_TIMEOUT=2.5",
                                       "MULTIEXIT_INHERIT=shared", "MULTIEXIT_CHAIN=off", NULL};
-    char *const wargv[] = {(char *)wrapper(), "--", (char *)prog_path("exitfns"), "wait", NULL};
+    char *const wargv[] = {(char *)wrapper(), "--", (char *)prog_path("exitfns"), "stdin", NULL};
     proc_spawnv(&wrapped, false, env, wargv);
     ck_assert(proc_wait_ready(&wrapped, line, sizeof line, T));
     STATUS(&s, "status", pid_str(&wrapped));
@@ -121,7 +123,7 @@ START_TEST(status_of_live_processes)
     proc_free(&s);
 
     /* LD_PRELOAD'ed directly: the defaults */
-    proc_start_ready(&preloaded, true, NULL, T, line, sizeof line, prog_path("exitfns"), "wait");
+    proc_start_ready(&preloaded, true, NULL, T, line, sizeof line, prog_path("exitfns"), "stdin");
     STATUS(&s, "status", pid_str(&preloaded));
     ck_assert_msg(exited_with(&s, 0), "%s", status_str(&s));
     want_covered(want, sizeof want, &preloaded, exitfns);
@@ -244,9 +246,9 @@ START_TEST(status_follows_an_exec)
     for (int covered_first = 1; covered_first >= 0; covered_first--) {
         if (covered_first)
             snprintf(script, sizeof script,
-                     "echo sh >&3; read go; exec env -u LD_PRELOAD %s wait", exitfns);
+                     "echo sh >&3; read go; exec env -u LD_PRELOAD %s stdin", exitfns);
         else
-            snprintf(script, sizeof script, "echo sh >&3; read go; exec env LD_PRELOAD=%s %s wait",
+            snprintf(script, sizeof script, "echo sh >&3; read go; exec env LD_PRELOAD=%s %s stdin",
                      shim_path(), exitfns);
         proc_start_ready(&p, covered_first, NULL, T, line, sizeof line, "/bin/sh", "-c", script);
         ck_assert_str_eq(line, "sh");
