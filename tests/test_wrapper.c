@@ -407,7 +407,7 @@ START_TEST(messages_name_the_cause)
     ck_assert_str_eq(p.err_buf, "multiexit: --signals: 'none': cannot be combined with signals\n");
     proc_free(&p);
     static const char *const env[] = {"MULTIEXIT_SIGNALS=none,TERM", NULL};
-    RUN(&p, env, "--check", "true");
+    RUN(&p, env, "--check", (char *)prog_path("exitfns"));
     ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
     ck_assert_int_eq(count_of(p.out_buf, ": loads and initialises: managed signals SIGTERM ("), 1);
     ck_assert_str_eq(p.err_buf, "multiexit: MULTIEXIT_SIGNALS: ignoring 'none': cannot be "
