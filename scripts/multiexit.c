@@ -137,7 +137,8 @@ static const char *find_library(void)
     return NULL;
 }
 
-/* The file execvp would run, or NULL. */
+/* The file execvp would run, or NULL. A directory in PATH is passed over,
+ * as execvp does. */
 static const char *resolve(const char *cmd, char *buf, size_t n)
 {
     int w;
@@ -150,7 +151,9 @@ static const char *resolve(const char *cmd, char *buf, size_t n)
         const char *end = strchr(path, ':');
         size_t len = end ? (size_t)(end - path) : strlen(path);
         w = snprintf(buf, n, "%.*s/%s", (int)len, len ? path : ".", cmd);
-        if (w > 0 && (size_t)w < n && access(buf, X_OK) == 0)
+        struct stat st;
+        if (w > 0 && (size_t)w < n && access(buf, X_OK) == 0 && stat(buf, &st) == 0 &&
+            !S_ISDIR(st.st_mode))
             return buf;
         path += len + (end ? 1 : 0);
     }
@@ -682,9 +685,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "multiexit: warning: %s is statically linked: the shim cannot be "
                             "loaded into it; running it anyway\n", argv[optind]);
         else if (stat(file, &st) == 0 && secure_exec(file, &st, why, sizeof why))
-            fprintf(stderr, "multiexit: warning: %s is %s: the loader ignores LD_PRELOAD for "
-                            "it; running it anyway\n", argv[optind],
-                    strstr(why, "setuid") || strstr(why, "setgid") ? "setuid/setgid" : why);
+            fprintf(stderr, "multiexit: warning: %s is %s%s%s: the loader ignores LD_PRELOAD "
+                            "for it; running it anyway\n", argv[optind],
+                    strstr(why, "setuid") || strstr(why, "setgid") ? "setuid/setgid"
+                                                                   : "privileged (",
+                    strstr(why, "setuid") || strstr(why, "setgid") ? "" : why,
+                    strstr(why, "setuid") || strstr(why, "setgid") ? "" : ")");
     }
 #ifdef ME_TEST_EMULATOR
     if (file)

@@ -262,20 +262,29 @@ static bool read_status(struct report *r)
     return true;
 }
 
-/* The process's name: /proc/PID/status is readable by every user. */
-static void read_name(struct report *r)
+/* The process's name and whether it has exited: /proc/PID/status is
+ * readable by every user. False for a zombie. */
+static bool read_name(struct report *r)
 {
     char *st = slurp(r->pid, "status", NULL);
     const char *name = st ? strstr(st, "Name:\t") : NULL;
     if (name)
         snprintf(r->comm, sizeof r->comm, "%.*s", (int)strcspn(name + 6, "\n"), name + 6);
+    const char *state = st ? strstr(st, "\nState:\t") : NULL;
+    bool dead = state && (state[8] == 'Z' || state[8] == 'X');
     free(st);
+    if (dead) {
+        r->state = UNKNOWN;
+        snprintf(r->why, sizeof r->why, "it has exited (a zombie, not yet reaped)");
+    }
+    return !dead;
 }
 
 static void examine(struct report *r)
 {
     me_config_defaults(&r->cfg);
-    read_name(r);
+    if (!read_name(r))
+        return;
     ssize_t n = 0;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/exe", (int)r->pid);
@@ -304,8 +313,19 @@ static void examine(struct report *r)
     /* a managed signal neither caught nor ignored kills without cleanup */
     me_sigmask lost = r->cfg.signals & ~r->caught & ~r->ignored;
     r->state = lost ? NOT_COVERED : COVERED;
-    if (lost)
-        snprintf(r->why, sizeof r->why, "a managed signal is not caught");
+    if (lost) {
+        char *w = r->why;
+        size_t left = sizeof r->why;
+        for (int sig = 1; sig <= ME_MAXSIG; sig++)
+            if (lost & ME_SIGBIT(sig)) {
+                char name[16];
+                me_signal_name(sig, name, sizeof name);
+                int k = snprintf(w, left, "%s%s", w == r->why ? "" : ",", name);
+                w += k;
+                left -= (size_t)k;
+            }
+        snprintf(w, left, " managed but not caught (it kills without cleanup)");
+    }
 }
 
 /* ---------------- output ---------------- */

@@ -138,6 +138,23 @@ START_TEST(status_of_live_processes)
     ck_assert_int_eq(count_of(s.out_buf, "caught (they reach the dispatcher): SIGINT\n"), 1);
     proc_free(&s);
 
+    /* a managed signal the kernel no longer delivers to the dispatcher (set
+     * to SIG_DFL by the raw system call): not covered, and which is said */
+    struct proc raw;
+    proc_start_ready(&raw, true, NULL, T, line, sizeof line, prog_path("exitfns"), "raw-default");
+    STATUS(&s, "status", pid_str(&raw));
+    ck_assert_msg(exited_with(&s, 1), "%s", status_str(&s));
+    snprintf(want, sizeof want,
+             "%d (%s): not covered: SIGTERM managed but not caught (it kills without cleanup)\n"
+             "  library: %s, version 0.1.0\n"
+             "  settings: signals SIGINT,SIGTERM, timeout 30 s, inherit private, chain on\n"
+             "  managed signals caught (they reach the dispatcher): SIGINT\n"
+             "  not caught (they kill without cleanup): SIGTERM\n",
+             (int)raw.pid, exitfns, real(shim_path()));
+    ck_assert_str_eq(s.out_buf, want);
+    proc_free(&s);
+    stop(&raw);
+
     /* privileged: a setuid-root copy of a program linked with the library,
      * run by a non-root user (AT_SECURE): loaded, left alone */
     char dir[] = "/tmp/me-status-XXXXXX", copy[256], cmd[1024];

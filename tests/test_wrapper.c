@@ -348,6 +348,17 @@ START_TEST(check_tells_what_the_library_would_do)
              "LD_PRELOAD for it; running it anyway\n", path);
     ck_assert_str_eq(p.err_buf, want);
     proc_free(&p);
+    /* file capabilities, for a user other than root: the warning says so */
+    snprintf(path, sizeof path, "%s/priv3", dir);
+    {
+        char *const nargv[] = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                               "--clear-groups", (char *)wrapper(), path, "exit", NULL};
+        run(&p, NULL, nargv);
+    }
+    snprintf(want, sizeof want, "multiexit: warning: %s is privileged (file capabilities): the "
+             "loader ignores LD_PRELOAD for it; running it anyway\n", path);
+    ck_assert_str_eq(p.err_buf, want);
+    proc_free(&p);
     /* #!/usr/bin/env NAME: NAME as env finds it in PATH (here a static
      * program, which cannot load the library), in one line */
     char bindir[600], envpath[700];
