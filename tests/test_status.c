@@ -155,6 +155,29 @@ START_TEST(status_of_live_processes)
     proc_free(&s);
     stop(&raw);
 
+    /* two copies of the library (a second file): both named, one works */
+    char libdir[] = "/tmp/me-status-lib-XXXXXX", libcopy[256], cmd2[1024], pre[1024];
+    ck_assert_ptr_nonnull(mkdtemp(libdir));
+    snprintf(libcopy, sizeof libcopy, "%s/libmultiexit.so.0.1.0", libdir);
+    snprintf(cmd2, sizeof cmd2, "cp %s %s", real(shim_path()), libcopy);
+    ck_assert_int_eq(system(cmd2), 0);
+    snprintf(pre, sizeof pre, "LD_PRELOAD=%s:%s", shim_path(), libcopy);
+    const char *const two_env[] = {pre, NULL};
+    struct proc two;
+    proc_start_ready(&two, false, two_env, T, line, sizeof line, prog_path("exitfns"), "stdin");
+    STATUS(&s, "status", pid_str(&two));
+    ck_assert_msg(exited_with(&s, 0), "%s: %s", status_str(&s), s.out_buf);
+    snprintf(want, sizeof want, "\n  library: %s, version 0.1.0\n", libcopy);
+    ck_assert_int_eq(count_of(s.out_buf, want), 1);
+    snprintf(want, sizeof want, "\n  library: %s, version 0.1.0\n", real(shim_path()));
+    ck_assert_int_eq(count_of(s.out_buf, want), 1);
+    ck_assert_int_eq(count_of(s.out_buf, "\n  2 copies loaded: the one loaded first does the "
+                                         "work, the others pass every call through\n"), 1);
+    proc_free(&s);
+    stop(&two);
+    snprintf(cmd2, sizeof cmd2, "rm -rf %s", libdir);
+    ck_assert_int_eq(system(cmd2), 0);
+
     /* privileged: a setuid-root copy of a program linked with the library,
      * run by a non-root user (AT_SECURE): loaded, left alone */
     char dir[] = "/tmp/me-status-XXXXXX", copy[256], cmd[1024];
