@@ -163,8 +163,8 @@ me_sigmask me_parse_signals(const char *value, me_diag_fn diag, void *ctx)
 {
     const char *var = var_signals;
     me_sigmask set = 0;
-    size_t tokens = 0;
-    const char *p = value;
+    size_t tokens = 0, nones = 0;
+    const char *p = value, *none = NULL;
 
     if (!value)
         return ME_DEFAULT_SIGNALS;
@@ -178,8 +178,12 @@ me_sigmask me_parse_signals(const char *value, me_diag_fn diag, void *ctx)
             p++;
         size_t len = (size_t)(p - start);
         tokens++;
-        if (eq_nocase(start, len, "NONE"))
+        if (eq_nocase(start, len, "NONE")) {
+            if (!none)
+                none = start;
+            nones++;
             continue;
+        }
         const char *why;
         int sig = me_parse_signal_token(start, len, &why);
         if (sig < 1 || sig > ME_MAXSIG)
@@ -187,6 +191,10 @@ me_sigmask me_parse_signals(const char *value, me_diag_fn diag, void *ctx)
         else
             set |= ME_SIGBIT(sig);
     }
+    /* "none" beside signals says two things: refused, once, and the
+     * signals apply (as any other refused token). */
+    if (none && nones < tokens)
+        report(diag, ctx, var, none, 4, "cannot be combined with signals");
     /* Blank means unset: the default. "none" alone means nothing managed. */
     return tokens == 0 ? ME_DEFAULT_SIGNALS : set;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* multiexit [OPTIONS] [--] COMMAND [ARG]...
  * multiexit [OPTIONS] --check PROGRAM
+ * multiexit status [--json] PID...    (also --status: scripts/status.c)
  *
  * Runs COMMAND with libmultiexit preloaded: options map onto the MULTIEXIT_*
  * variables, the library is put in front of an existing LD_PRELOAD, and the
@@ -25,13 +26,16 @@
 #include <string.h>
 #include <dlfcn.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "me_config.h"
+#include "status.h"
 
 #define LIBNAME "libmultiexit.so." ME_SOVERSION
 
@@ -49,6 +53,8 @@ __attribute__((format(printf, 2, 3), noreturn)) static void die(int code, const 
 static void usage(FILE *to)
 {
     fputs("Usage: multiexit [OPTION]... [--] COMMAND [ARG]...\n"
+          "       multiexit [OPTION]... --check PROGRAM\n"
+          "       multiexit status [--json] PID...\n"
           "Run COMMAND so that a termination signal runs its exit functions\n"
           "(atexit, on_exit, C++ destructors, stdio flush) before it dies by that\n"
           "signal, with every handler its parts install chained.\n"
@@ -56,16 +62,24 @@ static void usage(FILE *to)
           "  -s, --signals=LIST     managed signals (MULTIEXIT_SIGNALS), e.g. TERM,INT,HUP\n"
           "  -t, --timeout=SECONDS  limit for the cleanup, 0 = none (MULTIEXIT_TIMEOUT)\n"
           "      --shared           plain atexit functions also run in forked children\n"
+          "                         (MULTIEXIT_INHERIT=shared)\n"
           "      --private          they run only in the process that registered them\n"
-          "      --child-ignore-int forked children ignore SIGINT (MULTIEXIT_CHILD_SIGINT)\n"
+          "                         (MULTIEXIT_INHERIT=private)\n"
+          "      --child-ignore-int forked children ignore SIGINT\n"
+          "                         (MULTIEXIT_CHILD_SIGINT=ignore)\n"
           "      --no-chain         every handler install replaces, as the kernel's\n"
           "                         (MULTIEXIT_CHAIN=off); the cleanup stays\n"
-          "  -v, --verbose          one line on stderr per event (MULTIEXIT_VERBOSE)\n"
+          "  -v, --verbose          one line on stderr per event (MULTIEXIT_VERBOSE=1)\n"
           "      --check PROGRAM    tell whether the library would load into PROGRAM and\n"
           "                         manage it, without running it (exit status 0: yes,\n"
           "                         1: it cannot be loaded, 2: privileged, left alone)\n"
+          "  status [--json] PID... (first, or --status) tell for each running process\n"
+          "                         whether the library covers it: which copy is loaded,\n"
+          "                         its version and settings, the managed signals caught;\n"
+          "                         exit status 0: all covered, 1: one at least not\n"
+          "                         covered (or not readable), else 2: left alone\n"
           "  -h, --help             show this help and exit\n"
-          "      --version          show the version and exit\n"
+          "      --version          show the version and the library it would load\n"
           "\n"
           "Options after COMMAND belong to COMMAND. Exit status: COMMAND's own;\n"
           "125 if multiexit itself fails, 126 if COMMAND cannot be run, 127 if it is\n"
@@ -123,7 +137,8 @@ static const char *find_library(void)
     return NULL;
 }
 
-/* The file execvp would run, or NULL. */
+/* The file execvp would run, or NULL. A directory in PATH is passed over,
+ * as execvp does. */
 static const char *resolve(const char *cmd, char *buf, size_t n)
 {
     int w;
@@ -136,14 +151,16 @@ static const char *resolve(const char *cmd, char *buf, size_t n)
         const char *end = strchr(path, ':');
         size_t len = end ? (size_t)(end - path) : strlen(path);
         w = snprintf(buf, n, "%.*s/%s", (int)len, len ? path : ".", cmd);
-        if (w > 0 && (size_t)w < n && access(buf, X_OK) == 0)
+        struct stat st;
+        if (w > 0 && (size_t)w < n && access(buf, X_OK) == 0 && stat(buf, &st) == 0 &&
+            !S_ISDIR(st.st_mode))
             return buf;
         path += len + (end ? 1 : 0);
     }
     return NULL;
 }
 
-/* 1 if an ELF file without PT_INTERP (static), 0 otherwise. */
+/* 1 if an ELF file without PT_INTERP (static or static-pie), 0 otherwise. */
 static int is_static_elf(const char *file)
 {
     int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -159,8 +176,10 @@ static int is_static_elf(const char *file)
             if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) !=
                 (ssize_t)sizeof ph)
                 break;
-            if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC) {
-                result = 0; /* dynamic (or static-pie with a dynamic section) */
+            if (ph.p_type == PT_INTERP) {
+                /* no loader, nothing preloaded: static, and static-pie
+                 * (which has a PT_DYNAMIC segment, for its own relocation) */
+                result = 0;
                 break;
             }
         }
@@ -219,6 +238,57 @@ static void exec_file(const char *file, char *const argv[])
 #else
 static void exec_file(const char *file, char *const argv[]) { execv(file, argv); }
 #endif
+
+/* Whether exec'ing file from this process would set AT_SECURE, as the
+ * kernel decides: fs/exec.c (bprm_fill_uid) gives the new effective ids
+ * from the set-id bits (ignored on a nosuid mount or under no_new_privs;
+ * setgid only with the group execute bit), and security/commoncap.c
+ * (cap_bprm_creds_from_file) sets secureexec when they differ from the
+ * caller's real ids, or, for a caller whose real uid is not 0, when file
+ * capabilities raise its capabilities. So root running a setuid-root
+ * program gets no AT_SECURE, and neither does root running a program with
+ * file capabilities. why gets the reasons ("" if none). */
+static bool secure_exec(const char *file, const struct stat *st, char *why, size_t n)
+{
+    uid_t ruid = getuid(), euid = geteuid();
+    gid_t rgid = getgid(), egid = getegid();
+    struct statvfs vfs;
+    bool setid = !(statvfs(file, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)) &&
+                 prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1;
+    if (setid && (st->st_mode & S_ISUID))
+        euid = st->st_uid;
+    if (setid && (st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+        egid = st->st_gid;
+    why[0] = '\0';
+    if (euid != ruid) {
+        if (euid == st->st_uid && (st->st_mode & S_ISUID))
+            snprintf(why, n, "setuid (owner uid %u)", (unsigned)st->st_uid);
+        else
+            snprintf(why, n, "effective uid %u, real uid %u", (unsigned)euid, (unsigned)ruid);
+    }
+    if (egid != rgid) {
+        size_t l = strlen(why);
+        if (egid == st->st_gid && (st->st_mode & S_ISGID))
+            snprintf(why + l, n - l, "%ssetgid (group %u)", l ? ", " : "", (unsigned)st->st_gid);
+        else
+            snprintf(why + l, n - l, "%seffective gid %u, real gid %u", l ? ", " : "",
+                     (unsigned)egid, (unsigned)rgid);
+    }
+    if (ruid != 0 && getxattr(file, "security.capability", NULL, 0) > 0) {
+        size_t l = strlen(why);
+        snprintf(why + l, n - l, "%sfile capabilities", l ? ", " : "");
+    }
+    return why[0] != '\0';
+}
+
+/* The version of the library file at path, from its real file name
+ * (libmultiexit.so.0 -> libmultiexit.so.0.1.0: the build and the packages
+ * install it so); false if the name does not carry one. Not loaded. */
+static bool library_version(const char *path, char *buf, size_t n)
+{
+    char real[PATH_MAX];
+    return realpath(path, real) && me_version_from_name(real, buf, n);
+}
 
 /* ---------------- --check ---------------- */
 
@@ -344,21 +414,51 @@ static int check_helper(void)
     return 0;
 }
 
-static int check_program(const char *prog, const char *lib, int depth)
+/* The program "#!/usr/bin/env ARGS" runs: the kernel passes ARGS as one
+ * argument; env runs it as a command name, or with -S splits it and runs
+ * the first word that is not an option or a NAME=value. NULL if none. */
+static char *env_command(char *args)
+{
+    if (strncmp(args, "-S", 2) != 0 && strncmp(args, "--split-string", 14) != 0)
+        return *args && *args != '-' && !strchr(args, '=') ? args : NULL;
+    char *w = args + strcspn(args, " \t");
+    for (;;) {
+        w += strspn(w, " \t");
+        if (!*w)
+            return NULL;
+        size_t len = strcspn(w, " \t");
+        bool skip = *w == '-' || memchr(w, '=', len) != NULL;
+        if (!skip) {
+            w[len] = '\0';
+            return w;
+        }
+        w += len;
+    }
+}
+
+/* label: how the answer names the program (the script, for its interpreter) */
+static int check_program(const char *prog, const char *lib, int depth, const char *label)
 {
     char buf[PATH_MAX];
     const char *file = resolve(prog, buf, sizeof buf);
     struct stat st;
-    if (!file || stat(file, &st) != 0)
-        die(127, "--check: %s: not found", prog);
+    if (!file || stat(file, &st) != 0) {
+        if (depth == 0)
+            die(127, "--check: %s: not found", prog);
+        printf("%s: cannot load: %s not found\n", label, prog);
+        return 1;
+    }
+    if (!label)
+        label = file;
     if (!S_ISREG(st.st_mode) || access(file, X_OK) != 0) {
-        printf("%s: cannot load: not an executable file\n", file);
+        printf("%s: cannot load: not an executable file\n", label);
         return 1;
     }
     struct elf_facts e;
     read_elf(file, &e);
     if (!e.elf) {
-        /* a script: the library goes into its interpreter */
+        /* a script: the library goes into its interpreter (the set-id bits
+         * of a script are ignored), judged in the same one line */
         char line[PATH_MAX + 2] = "";
         FILE *f = fopen(file, "r");
         if (f) {
@@ -368,42 +468,54 @@ static int check_program(const char *prog, const char *lib, int depth)
         }
         if (line[0] == '#' && line[1] == '!' && depth == 0) {
             char *interp = line + 2 + strspn(line + 2, " \t");
-            interp[strcspn(interp, " \t\n")] = '\0';
-            printf("%s: a script run by %s (setuid and setgid bits of scripts are ignored)\n",
-                   file, interp);
-            return check_program(interp, lib, 1);
+            line[strcspn(line, "\n")] = '\0';
+            char *args = interp + strcspn(interp, " \t");
+            if (*args) {
+                *args++ = '\0';
+                args += strspn(args, " \t");
+                for (size_t l = strlen(args); l > 0 && (args[l - 1] == ' ' || args[l - 1] == '\t');)
+                    args[--l] = '\0';
+            }
+            const char *base = strrchr(interp, '/');
+            const char *run = interp;
+            char via[PATH_MAX];
+            if (strcmp(base ? base + 1 : interp, "env") == 0 && env_command(args)) {
+                /* as env finds it: a PATH lookup */
+                const char *cmd = env_command(args);
+                run = resolve(cmd, via, sizeof via);
+                if (!run) {
+                    printf("%s (a script run by %s %s): cannot load: %s not found in PATH\n",
+                           file, interp, args, cmd);
+                    return 1;
+                }
+            }
+            char script_label[2 * PATH_MAX + 32];
+            snprintf(script_label, sizeof script_label, "%s (a script run by %s)", file, run);
+            return check_program(run, lib, 1, script_label);
         }
-        printf("%s: cannot load: not an ELF program\n", file);
+        printf("%s: cannot load: not an ELF program\n", label);
         return 1;
     }
     if (!e.class64 || !e.native) {
         printf("%s: cannot load: built for another architecture or a 32-bit one (the loader "
-               "warns and runs it without the library)\n", file);
+               "warns and runs it without the library)\n", label);
         return 1;
     }
     if (!e.exec) {
-        printf("%s: cannot load: not an executable ELF file\n", file);
+        printf("%s: cannot load: not an executable ELF file\n", label);
         return 1;
     }
     if (!e.interp_found) {
         printf("%s: cannot load: statically linked (no dynamic loader to preload anything)\n",
-               file);
+               label);
         return 1;
     }
-    /* privileged: AT_SECURE for whoever does not already have its ids */
-    char why[128] = "";
-    if (st.st_mode & S_ISUID)
-        snprintf(why, sizeof why, "setuid (owner uid %u)", (unsigned)st.st_uid);
-    if (st.st_mode & S_ISGID)
-        snprintf(why + strlen(why), sizeof why - strlen(why), "%ssetgid (group %u)",
-                 *why ? ", " : "", (unsigned)st.st_gid);
-    if (getxattr(file, "security.capability", NULL, 0) > 0)
-        snprintf(why + strlen(why), sizeof why - strlen(why), "%sfile capabilities",
-                 *why ? ", " : "");
-    if (*why) {
+    /* privileged: AT_SECURE, as the kernel would set it for this user */
+    char why[256];
+    if (secure_exec(file, &st, why, sizeof why)) {
         printf("%s: left alone: privileged, %s: LD_PRELOAD is ignored for it, and from "
                "/etc/ld.so.preload the library loads but does nothing (no cleanup, no "
-               "chaining)\n", file, why);
+               "chaining)\n", label, why);
         return 2;
     }
     /* the program's own loader maps it with the library; none of its code runs */
@@ -415,7 +527,7 @@ static int check_program(const char *prog, const char *lib, int depth)
     if (rc != 0 || !strstr(out, lib) || strstr(out, "cannot be preloaded") ||
         strstr(out, "not found")) {
         out[strcspn(out, "\n")] = '\0';
-        printf("%s: cannot load: %s --list with the library: %s\n", file, e.interp,
+        printf("%s: cannot load: %s --list with the library: %s\n", label, e.interp,
                *out ? out : "failed");
         return 1;
     }
@@ -433,19 +545,19 @@ static int check_program(const char *prog, const char *lib, int depth)
     char *v = strstr(out, "version ");
     if (rc != 0 || !v) {
         out[strcspn(out, "\n")] = '\0';
-        printf("%s: cannot load: the library did not initialise: %s\n", file,
+        printf("%s: cannot load: the library did not initialise: %s\n", label,
                *out ? out : "no answer");
         return 1;
     }
     v[strcspn(v, "\n")] = '\0';
     char *managed = strstr(v, " managed ");
     if (!managed) {
-        printf("%s: cannot load: the library did not initialise: %s\n", file, v);
+        printf("%s: cannot load: the library did not initialise: %s\n", label, v);
         return 1;
     }
     *managed = '\0';
     /* "version 0.1.0" and " managed TERM,INT" */
-    printf("%s: loads and initialises: managed signals %s (%s, %s)\n", file,
+    printf("%s: loads and initialises: managed signals %s (%s, %s)\n", label,
            managed + strlen(" managed "), lib, v);
     return 0;
 }
@@ -457,13 +569,17 @@ int main(int argc, char **argv)
         {"shared", no_argument, NULL, 'S'},        {"private", no_argument, NULL, 'P'},
         {"child-ignore-int", no_argument, NULL, 'I'}, {"verbose", no_argument, NULL, 'v'},
         {"no-chain", no_argument, NULL, 'N'},      {"check", required_argument, NULL, 'C'},
-        {"check-helper", no_argument, NULL, 'H'},
+        {"check-helper", no_argument, NULL, 'H'}, {"status", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c;
     const char *check = NULL;
     opterr = 0;
+    /* "status" first: the status of running processes (a command named
+     * status still runs as "multiexit -- status" or by its path) */
+    if (argc > 1 && strcmp(argv[1], "status") == 0)
+        return me_status_main(argc - 2, argv + 2);
     /* '+': stop at the first non-option, so COMMAND's options are its own */
     while ((c = getopt_long(argc, argv, "+s:t:vh", opts, NULL)) != -1) {
         struct bad bad = {NULL};
@@ -476,8 +592,14 @@ int main(int argc, char **argv)
             break;
         case 't':
             me_parse_timeout(optarg, first_bad, &bad);
-            if (bad.line)
+            if (bad.line) {
+                const char *dot = strchr(optarg, '.');
+                if (dot && dot > optarg && strspn(optarg, "0123456789") == (size_t)(dot - optarg) &&
+                    strspn(dot + 1, "0123456789") == strlen(dot + 1) && strlen(dot + 1) > 3)
+                    die(125, "--timeout: '%s' has more than 3 decimals (the finest unit is a "
+                             "millisecond)", optarg);
                 die(125, "--timeout: '%s' is not a number of seconds from 0 to 86400", optarg);
+            }
             setenv("MULTIEXIT_TIMEOUT", optarg, 1);
             break;
         case 'S':
@@ -500,16 +622,34 @@ int main(int argc, char **argv)
             break;
         case 'H':
             return check_helper();
+        case 'T':
+            return me_status_main(argc - optind, argv + optind);
         case 'h':
             usage(stdout);
             return 0;
-        case 'V':
+        case 'V': {
+            /* and the library it would load, with that file's own version */
             printf("multiexit %s\n", ME_VERSION);
+            const char *found = find_library();
+            char v[64];
+            if (!found)
+                printf("library: %s not found next to this command or in %s\n", LIBNAME,
+                       ME_FULL_LIBDIR);
+            else if (library_version(found, v, sizeof v))
+                printf("library: %s, version %s\n", found, v);
+            else
+                printf("library: %s, version unknown (its file name does not say)\n", found);
             return 0;
+        }
         default:
-            if (optopt == 's' || optopt == 't' || optopt == 'C')
-                die(125, "option '%s' needs a value (see multiexit --help)",
-                    optopt == 's' ? "--signals" : optopt == 't' ? "--timeout" : "--check");
+            if (optopt == 's' || optopt == 't' || optopt == 'C') {
+                /* named as given: "-s", or "--signals" (a long option's whole word) */
+                const char *given = argv[optind - 1];
+                if (strncmp(given, "--", 2) == 0)
+                    die(125, "option '%.*s' needs a value (see multiexit --help)",
+                        (int)strcspn(given, "="), given);
+                die(125, "option '-%c' needs a value (see multiexit --help)", optopt);
+            }
             die(125, "unknown option '%s' (see multiexit --help)", argv[optind - 1]);
         }
     }
@@ -522,7 +662,7 @@ int main(int argc, char **argv)
     if (!lib)
         die(125, "cannot find %s next to this command or in %s", LIBNAME, ME_FULL_LIBDIR);
     if (check)
-        return check_program(check, lib, 0);
+        return check_program(check, lib, 0, NULL);
     if (strpbrk(lib, " :\t\n"))
         die(125, "library path '%s' contains a space or colon, which LD_PRELOAD cannot carry",
             lib);
@@ -538,12 +678,19 @@ int main(int argc, char **argv)
     const char *file = resolve(argv[optind], buf, sizeof buf);
     if (file) {
         struct stat st;
+        char why[256];
+        if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+            die(126, "%s: is a directory", argv[optind]);
         if (is_static_elf(file))
             fprintf(stderr, "multiexit: warning: %s is statically linked: the shim cannot be "
                             "loaded into it; running it anyway\n", argv[optind]);
-        else if (stat(file, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID)))
-            fprintf(stderr, "multiexit: warning: %s is setuid/setgid: the loader ignores "
-                            "LD_PRELOAD for it; running it anyway\n", argv[optind]);
+        else if (stat(file, &st) == 0 && secure_exec(file, &st, why, sizeof why))
+            fprintf(stderr, "multiexit: warning: %s is %s%s%s: the loader ignores LD_PRELOAD "
+                            "for it; running it anyway\n", argv[optind],
+                    strstr(why, "setuid") || strstr(why, "setgid") ? "setuid/setgid"
+                                                                   : "privileged (",
+                    strstr(why, "setuid") || strstr(why, "setgid") ? "" : why,
+                    strstr(why, "setuid") || strstr(why, "setgid") ? "" : ")");
     }
 #ifdef ME_TEST_EMULATOR
     if (file)

@@ -403,11 +403,11 @@ ME_START void me_exit_final_hook(void *unused)
     if (sig == 0)
         return; /* a normal exit: glibc flushes stdio and _exits */
     if (me_cfg.verbose && me_sys_getpid() == 1)
-        me_log("pid 1: ran %u exit functions, exiting with status %d",
-               (unsigned)me_exitfns_ran(), 128 + sig);
+        me_log("pid 1: ran %u exit function%s, exiting with status %d",
+               (unsigned)me_exitfns_ran(), me_exitfns_ran() == 1 ? "" : "s", 128 + sig);
     else if (me_cfg.verbose)
-        me_log("pid %d: ran %u exit functions, dying by %S", (int)me_sys_getpid(),
-               (unsigned)me_exitfns_ran(), sig);
+        me_log("pid %d: ran %u exit function%s, dying by %S", (int)me_sys_getpid(),
+               (unsigned)me_exitfns_ran(), me_exitfns_ran() == 1 ? "" : "s", sig);
     /* What exit() does next (_IO_cleanup) flushes every stream without its
      * lock, while other threads may still write to it: data twice, lines
      * torn. fflush(NULL) takes each lock, waiting at most until the

@@ -118,6 +118,20 @@ START_TEST(bad_tokens_one_line_each_rest_applies)
 }
 END_TEST
 
+/* "none" means no signal at all: with signals beside it the value says two
+ * things, so 'none' is refused in one line (not silently dropped). */
+START_TEST(none_with_signals_is_bad)
+{
+    ck_assert_uint_eq(parse("none,TERM"), ME_SIGBIT(SIGTERM));
+    ck_assert_str_eq(diag_text, "multiexit: MULTIEXIT_SIGNALS: ignoring 'none': cannot be "
+                                "combined with signals\n");
+    ck_assert_uint_eq(parse("HUP none NONE"), ME_SIGBIT(SIGHUP));
+    ck_assert_int_eq(diag_lines, 1);
+    ck_assert_uint_eq(parse("none,none"), 0);
+    ck_assert_int_eq(diag_lines, 0);
+}
+END_TEST
+
 START_TEST(huge_and_hostile_values)
 {
     size_t n = 1 << 20;
@@ -279,6 +293,7 @@ int main(void)
     me_add_test(tc, refused_tokens_and_reasons);
     me_add_test(tc, lists_and_separators);
     me_add_test(tc, bad_tokens_one_line_each_rest_applies);
+    me_add_test(tc, none_with_signals_is_bad);
     me_add_test(tc, huge_and_hostile_values);
     me_add_test(tc, timeout_values);
     me_add_test(tc, switches);

@@ -73,7 +73,7 @@ START_TEST(exit_codes)
     proc_free(&p);
     RUN(&p, NULL, "--version");
     ck_assert_msg(exited_with(&p, 0), "version: %s", status_str(&p));
-    ck_assert_str_eq(p.out_buf, "multiexit 0.1.0\n");
+    ck_assert_int_eq(count_of(p.out_buf, "multiexit 0.1.0\n"), 1);
     proc_free(&p);
 }
 END_TEST
@@ -194,6 +194,19 @@ START_TEST(static_binary_warning)
     ck_assert_str_eq(p.out_buf, "static program ran\n");
     ck_assert_int_eq(count_of(p.err_buf, "is statically linked: the shim cannot be loaded"), 1);
     proc_free(&p);
+    /* static-pie: a dynamic section but no loader, the same warning */
+    RUN(&p, NULL, (char *)prog_path("static_pie_prog"));
+    ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
+    ck_assert_str_eq(p.out_buf, "static program ran\n");
+    char want[1024];
+    snprintf(want, sizeof want, "multiexit: warning: %s is statically linked: the shim cannot be "
+             "loaded into it; running it anyway\n", prog_path("static_pie_prog"));
+    ck_assert_str_eq(p.err_buf, want);
+    proc_free(&p);
+    RUN(&p, NULL, "--check", (char *)prog_path("static_pie_prog"));
+    ck_assert_msg(exited_with(&p, 1), "%s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, ": cannot load: statically linked"), 1);
+    proc_free(&p);
     RUN(&p, NULL, (char *)prog_path("exitfns"), "exit");
     ck_assert_str_eq(p.err_buf, ""); /* no warning for a dynamic program */
     proc_free(&p);
@@ -206,7 +219,7 @@ END_TEST
 START_TEST(check_tells_what_the_library_would_do)
 {
     struct proc p;
-    char want[1024];
+    char want[4096];
     /* an ordinary dynamic program: loaded, initialised, the defaults */
     RUN(&p, NULL, "--check", (char *)prog_path("exitfns"));
     ck_assert_msg(exited_with(&p, 0), "%s: %s", status_str(&p), p.err_buf);
@@ -248,7 +261,7 @@ START_TEST(check_tells_what_the_library_would_do)
     ck_assert_msg(exited_with(&p, 125), "%s", status_str(&p));
     proc_free(&p);
 
-    char dir[] = "/tmp/me-check-XXXXXX", path[512], cmd[2048];
+    char dir[] = "/tmp/me-check-XXXXXX", path[1024], cmd[4096];
     ck_assert_ptr_nonnull(mkdtemp(dir));
     /* a script: its interpreter is checked; the script itself never runs */
     snprintf(path, sizeof path, "%s/script", dir);
@@ -258,8 +271,10 @@ START_TEST(check_tells_what_the_library_would_do)
     chmod(path, 0755);
     RUN(&p, NULL, "--check", path);
     ck_assert_msg(exited_with(&p, 0), "%s: %s", status_str(&p), p.out_buf);
-    ck_assert_int_eq(count_of(p.out_buf, ": a script run by /bin/sh"), 1);
-    ck_assert_int_eq(count_of(p.out_buf, "/bin/sh: loads and initialises"), 1);
+    snprintf(want, sizeof want, "%s (a script run by /bin/sh): loads and initialises: managed "
+             "signals SIGINT,SIGTERM (", path);
+    ck_assert_msg(strncmp(p.out_buf, want, strlen(want)) == 0, "%s", p.out_buf);
+    ck_assert_int_eq(count_of(p.out_buf, "\n"), 1);
     snprintf(cmd, sizeof cmd, "%s/ran", dir);
     ck_assert_int_ne(access(cmd, F_OK), 0);
     proc_free(&p);
@@ -274,28 +289,178 @@ START_TEST(check_tells_what_the_library_would_do)
     ck_assert_msg(exited_with(&p, 1), "%s", status_str(&p));
     ck_assert_int_eq(count_of(p.out_buf, ": cannot load: built for another architecture or a 32-bit one"), 1);
     proc_free(&p);
-    /* privileged: setuid, setgid, a file capability (root: chown, setcap) */
-    static const char *const modes[][2] = {
-        {"chown 0 %s && chmod 4755 %s", "left alone: privileged, setuid (owner uid 0): "},
-        {"chgrp 65534 %s && chmod 2755 %s", "left alone: privileged, setgid (group 65534): "},
-        {"chmod 755 %s && setcap cap_net_bind_service+ep %s", "left alone: privileged, file capabilities: "},
+    /* privileged as the kernel decides AT_SECURE (security/commoncap.c,
+     * cap_bprm_creds_from_file): the ids after exec differ from the caller's
+     * real ids, or file capabilities raise a non-root caller's. The test
+     * runs as root: a setuid-root program is not privileged for root, file
+     * capabilities are not either (checked again as nobody, via setpriv). */
+    chmod(dir, 0755);
+    static const struct {
+        const char *setup, *as_nobody, *says;
+        int status;
+    } modes[] = {
+        {"chown 65534 %s && chmod 4755 %s", NULL, "left alone: privileged, setuid (owner uid 65534): ", 2},
+        {"chgrp 65534 %s && chmod 2755 %s", NULL, "left alone: privileged, setgid (group 65534): ", 2},
+        {"chown 0 %s && chmod 4755 %s", NULL, ": loads and initialises: managed signals SIGINT,SIGTERM (", 0},
+        {"chmod 755 %s && setcap cap_net_bind_service+ep %s", NULL, ": loads and initialises: ", 0},
+        {"chmod 755 %s && setcap cap_net_bind_service+ep %s", "yes", "left alone: privileged, file capabilities: ", 2},
+        {"chown 0 %s && chmod 4755 %s", "yes", "left alone: privileged, setuid (owner uid 0): ", 2},
     };
-    for (int i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/priv%d", dir, i);
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        snprintf(path, sizeof path, "%s/priv%zu", dir, i);
         snprintf(cmd, sizeof cmd, "cp %s %s", prog_path("exitfns"), path);
         ck_assert_int_eq(system(cmd), 0);
         char fmt[256];
-        snprintf(fmt, sizeof fmt, "%s", modes[i][0]);
+        snprintf(fmt, sizeof fmt, "%s", modes[i].setup);
         snprintf(cmd, sizeof cmd, fmt, path, path);
         ck_assert_msg(system(cmd) == 0, "%s", cmd);
-        RUN(&p, NULL, "--check", path);
-        ck_assert_msg(exited_with(&p, 2), "%s: %s", status_str(&p), p.out_buf);
-        ck_assert_msg(count_of(p.out_buf, modes[i][1]) == 1, "%s", p.out_buf);
-        ck_assert_int_eq(count_of(p.out_buf, "no cleanup, no chaining"), 1);
+        if (modes[i].as_nobody) {
+            char *const argv[] = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                  (char *)wrapper(), "--check", path, NULL};
+            run(&p, NULL, argv);
+        } else {
+            RUN(&p, NULL, "--check", path);
+        }
+        ck_assert_msg(exited_with(&p, modes[i].status), "%zu: %s: %s %s", i, status_str(&p),
+                      p.out_buf, p.err_buf);
+        ck_assert_msg(count_of(p.out_buf, modes[i].says) == 1, "%zu: %s", i, p.out_buf);
+        ck_assert_int_eq(count_of(p.out_buf, "\n"), 1);
+        ck_assert_int_eq(count_of(p.out_buf, "no cleanup, no chaining"), modes[i].status == 2);
         proc_free(&p);
     }
+    /* the wrapper runs a setuid-root program for root without a warning, and
+     * the library covers it (it has no AT_SECURE) */
+    snprintf(path, sizeof path, "%s/priv2", dir);
+    char line[64];
+    char *const argv[] = {(char *)wrapper(), path, "wait", NULL};
+    proc_spawnv(&p, false, NULL, argv);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_died_by(&p, SIGTERM);
+    ck_assert_int_eq(count_of(p.out_buf, "atexit 1\n"), 1);
+    ck_assert_str_eq(p.err_buf, "");
+    proc_free(&p);
+    /* a setuid program of another owner: the warning */
+    snprintf(path, sizeof path, "%s/priv0", dir);
+    RUN(&p, NULL, path, "exit");
+    snprintf(want, sizeof want, "multiexit: warning: %s is setuid/setgid: the loader ignores "
+             "LD_PRELOAD for it; running it anyway\n", path);
+    ck_assert_str_eq(p.err_buf, want);
+    proc_free(&p);
+    /* file capabilities, for a user other than root: the warning says so */
+    snprintf(path, sizeof path, "%s/priv3", dir);
+    {
+        char *const nargv[] = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                               "--clear-groups", (char *)wrapper(), path, "exit", NULL};
+        run(&p, NULL, nargv);
+    }
+    snprintf(want, sizeof want, "multiexit: warning: %s is privileged (file capabilities): the "
+             "loader ignores LD_PRELOAD for it; running it anyway\n", path);
+    ck_assert_str_eq(p.err_buf, want);
+    proc_free(&p);
+    /* #!/usr/bin/env NAME: NAME as env finds it in PATH (here a static
+     * program, which cannot load the library), in one line */
+    char bindir[600], envpath[700];
+    snprintf(bindir, sizeof bindir, "%s/bin", dir);
+    mkdir(bindir, 0755);
+    snprintf(cmd, sizeof cmd, "cp %s %s/me-static-name", prog_path("static_prog"), bindir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/envscript", dir);
+    f = fopen(path, "w");
+    fprintf(f, "#!/usr/bin/env me-static-name\n");
+    fclose(f);
+    chmod(path, 0755);
+    snprintf(envpath, sizeof envpath, "PATH=%s:/usr/bin:/bin", bindir);
+    const char *const penv[] = {envpath, NULL};
+    RUN(&p, penv, "--check", path);
+    ck_assert_msg(exited_with(&p, 1), "%s: %s", status_str(&p), p.out_buf);
+    snprintf(want, sizeof want, "%s (a script run by %s/me-static-name): cannot load: statically "
+             "linked (no dynamic loader to preload anything)\n", path, bindir);
+    ck_assert_str_eq(p.out_buf, want);
+    proc_free(&p);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* The wrapper's messages name the real cause (issue 25). */
+START_TEST(messages_name_the_cause)
+{
+    struct proc p;
+    RUN(&p, NULL, "-t", "1.2345", "true");
+    ck_assert_msg(exited_with(&p, 125), "%s", status_str(&p));
+    ck_assert_str_eq(p.err_buf, "multiexit: --timeout: '1.2345' has more than 3 decimals "
+                                "(the finest unit is a millisecond)\n");
+    proc_free(&p);
+    RUN(&p, NULL, "-t", "soon", "true");
+    ck_assert_str_eq(p.err_buf, "multiexit: --timeout: 'soon' is not a number of seconds from 0 "
+                                "to 86400\n");
+    proc_free(&p);
+    RUN(&p, NULL, "-s");
+    ck_assert_msg(exited_with(&p, 125), "%s", status_str(&p));
+    ck_assert_str_eq(p.err_buf, "multiexit: option '-s' needs a value (see multiexit --help)\n");
+    proc_free(&p);
+    RUN(&p, NULL, "--signals");
+    ck_assert_str_eq(p.err_buf,
+                     "multiexit: option '--signals' needs a value (see multiexit --help)\n");
+    proc_free(&p);
+    RUN(&p, NULL, "-t");
+    ck_assert_str_eq(p.err_buf, "multiexit: option '-t' needs a value (see multiexit --help)\n");
+    proc_free(&p);
+    RUN(&p, NULL, "/tmp");
+    ck_assert_msg(exited_with(&p, 126), "%s", status_str(&p));
+    ck_assert_str_eq(p.err_buf, "multiexit: /tmp: is a directory\n");
+    proc_free(&p);
+    /* none with signals: one line, from the wrapper and the library alike */
+    RUN(&p, NULL, "-s", "none,TERM", "true");
+    ck_assert_msg(exited_with(&p, 125), "%s", status_str(&p));
+    ck_assert_str_eq(p.err_buf, "multiexit: --signals: 'none': cannot be combined with signals\n");
+    proc_free(&p);
+    static const char *const env[] = {"MULTIEXIT_SIGNALS=none,TERM", NULL};
+    RUN(&p, env, "--check", (char *)prog_path("exitfns"));
+    ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
+    ck_assert_int_eq(count_of(p.out_buf, ": loads and initialises: managed signals SIGTERM ("), 1);
+    ck_assert_str_eq(p.err_buf, "multiexit: MULTIEXIT_SIGNALS: ignoring 'none': cannot be "
+                                "combined with signals\n");
+    proc_free(&p);
+    /* "ran 1 exit function", singular */
+    char line[64];
+    char *const argv[] = {(char *)wrapper(), "-v", (char *)prog_path("secure_prog"), NULL};
+    proc_spawnv(&p, false, NULL, argv);
+    ck_assert(proc_wait_ready(&p, line, sizeof line, T));
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_died_by(&p, SIGTERM);
+    ck_assert_msg(count_of(p.err_buf, ": ran 1 exit function, dying by SIGTERM\n") == 1, "%s",
+                  p.err_buf);
+    proc_free(&p);
+}
+END_TEST
+
+/* --version names the library the wrapper would load; --help names the
+ * variable each option sets. */
+START_TEST(version_and_help_say_what_they_set)
+{
+    struct proc p;
+    RUN(&p, NULL, "--version");
+    ck_assert_msg(exited_with(&p, 0), "version: %s", status_str(&p));
+    char want[2048];
+    /* the build tree's library by its soname; the version from its real file name */
+    const char *lib = shim_path();
+    snprintf(want, sizeof want, "multiexit 0.1.0\nlibrary: %.*s/libmultiexit.so.0, version 0.1.0\n",
+             (int)(strrchr(lib, '/') - lib), lib);
+    ck_assert_str_eq(p.out_buf, want);
+    proc_free(&p);
+    RUN(&p, NULL, "--help");
+    static const char *const vars[] = {
+        "(MULTIEXIT_SIGNALS)", "(MULTIEXIT_TIMEOUT)", "(MULTIEXIT_INHERIT=shared)",
+        "(MULTIEXIT_INHERIT=private)", "(MULTIEXIT_CHILD_SIGINT=ignore)", "(MULTIEXIT_CHAIN=off)",
+        "(MULTIEXIT_VERBOSE=1)",
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        ck_assert_msg(count_of(p.out_buf, vars[i]) == 1, "%s not in\n%s", vars[i], p.out_buf);
+    proc_free(&p);
 }
 END_TEST
 
@@ -312,6 +477,8 @@ int main(void)
     me_add_test(tc, installed_prefix_finds_its_own_library);
     me_add_test(tc, static_binary_warning);
     me_add_test(tc, check_tells_what_the_library_would_do);
+    me_add_test(tc, messages_name_the_cause);
+    me_add_test(tc, version_and_help_say_what_they_set);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }

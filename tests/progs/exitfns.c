@@ -8,12 +8,15 @@
  *   inherited    re-exec itself with SIGTERM ignored, then as "check-ign"
  *   threads      4 threads, ready, wait for a signal
  *   block        an exit function that never returns, ready, wait
- *   stdin        ready, exit(0) at stdin EOF */
+ *   stdin        ready, exit(0) at stdin EOF
+ *   raw-default  SIGTERM set to SIG_DFL by the system call itself (past any
+ *                library), ready, exit(0) at stdin EOF */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -60,6 +63,19 @@ int main(int argc, char **argv)
         exit(129);
     if (strcmp(mode, "return") == 0)
         return 143;
+    if (strcmp(mode, "raw-default") == 0) {
+        struct {
+            void *handler;
+            unsigned long flags;
+            void *restorer;
+            unsigned long mask;
+        } k = {(void *)SIG_DFL, 0, NULL, 0};
+        if (syscall(SYS_rt_sigaction, SIGTERM, &k, NULL, 8) != 0)
+            return 99;
+        ready("ready");
+        wait_stdin_eof();
+        exit(0);
+    }
     if (strcmp(mode, "ignore") == 0 || strcmp(mode, "check-ign") == 0 ||
         strcmp(mode, "stdin") == 0) {
         if (strcmp(mode, "ignore") == 0)
