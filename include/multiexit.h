@@ -3,7 +3,17 @@
  *
  * For programs that opt in. Link with -lmultiexit (pkg-config multiexit,
  * CMake find_package(multiexit)), or call it only when the library is
- * preloaded, without a link-time dependency:
+ * preloaded, without a link-time dependency (below).
+ *
+ * Linking with -lmultiexit loads the whole library, not only these
+ * functions: the program then gets what LD_PRELOAD gives (the cleanup on a
+ * managed signal, SIGTERM and SIGINT by default, then death by it; chained
+ * handlers; per-process exit lists) without LD_PRELOAD, configured by the
+ * same MULTIEXIT_* variables (libmultiexit(7)). (With --as-needed, the
+ * default of some distributions, the library stays linked only when the
+ * program calls one of these functions.)
+ *
+ * Without a link-time dependency:
  *
  *     int (*reg)(void (*)(void *), void *, int) =
  *         (int (*)(void (*)(void *), void *, int))dlsym(RTLD_DEFAULT, "multiexit_register");

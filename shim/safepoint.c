@@ -217,7 +217,7 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
 }
 #else
 /* No port (arch/generic): the interrupted code cannot be read, and the
- * exit runs at once (README, Architectures). */
+ * exit runs at once (docs/PLATFORMS.md, Architectures). */
 bool me_context_is_safe(const void *ucp, const siginfo_t *info)
 {
     (void)ucp;

@@ -31,4 +31,23 @@ cmake -S "$src/tests/consumer" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix" \
 cmake --build "$tmp/cm" >/dev/null
 out=$("$tmp/cm/consumer")
 [ "$out" = "$expected" ] || { printf 'find_package build printed:\n%s\n' "$out"; exit 1; }
-echo "installed package OK: pkg-config and find_package"
+# the README's links resolve; the systemd drop-in names the installed
+# library (the prefix given to cmake --install, not the configured one)
+"$src/tests/doc_links.sh" "$prefix/share/doc/multiexit"
+lib=$(sed -n 's/^Environment=LD_PRELOAD=//p' "$prefix/share/doc/multiexit/examples/multiexit.conf")
+[ "$lib" = "$libdir/libmultiexit.so.0" ] && [ -e "$lib" ] ||
+    { echo "the drop-in preloads '$lib', want $libdir/libmultiexit.so.0"; exit 1; }
+# and systemd reads it without a complaint, where systemd-analyze is here
+# (it warns, exit status 0, of an unknown key: its output is the verdict)
+if command -v systemd-analyze >/dev/null; then
+    mkdir "$tmp/units" "$tmp/units/me-demo.service.d"
+    printf '[Service]\nExecStart=/bin/true\n' >"$tmp/units/me-demo.service"
+    cp "$prefix/share/doc/multiexit/examples/multiexit.conf" "$tmp/units/me-demo.service.d/"
+    said=$(SYSTEMD_UNIT_PATH="$tmp/units:" systemd-analyze verify "$tmp/units/me-demo.service" 2>&1) || true
+    case $said in *multiexit.conf*)
+        printf 'systemd-analyze verify on the drop-in:\n%s\n' "$said"
+        exit 1
+        ;;
+    esac
+fi
+echo "installed package OK: pkg-config and find_package, README links, drop-in path"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Builds the RPMs with scripts/rpm into OUT_DIR, checks their file lists
 # (rpm -qlp), installs them into a temporary root (rpm --root), checks the
-# installed command finds its library there, erases them, and runs rpmlint
+# installed command finds its library there, the README's links and the
+# systemd drop-in's path resolve, erases them, and runs rpmlint
 # (rpm/rpmlint.toml) on the packages and the spec: no error, no warning.
 # The binaries' debug information is in the -debuginfo package.
 # Usage: rpm_package.sh SOURCE_DIR OUT_DIR
@@ -48,6 +49,12 @@ rpm --root "$root" -V --nodeps libmultiexit0 libmultiexit-devel multiexit || { e
 # the command, run from the root, preloads the library installed beside it
 preload=$("$root/usr/bin/multiexit" -- sh -c 'echo "$LD_PRELOAD"')
 [ "$preload" = "$root$libdir/libmultiexit.so.0" ] || { echo "installed wrapper preloads: $preload"; exit 1; }
+# the installed README's links to docs/*.md resolve; the systemd drop-in
+# names the library where the package put it
+"$src/tests/doc_links.sh" "$root/usr/share/doc/multiexit"
+lib=$(sed -n 's/^Environment=LD_PRELOAD=//p' "$root/usr/share/doc/multiexit/examples/multiexit.conf")
+[ "$lib" = "$libdir/libmultiexit.so.0" ] && [ -e "$root$lib" ] ||
+    { echo "the drop-in preloads '$lib', want $libdir/libmultiexit.so.0"; exit 1; }
 rpm --root "$root" -e --nodeps --noscripts libmultiexit0 libmultiexit-devel multiexit
 left=$(cd "$root" && find . ! -type d ! -path ".$(rpm --eval '%{_dbpath}')/*")
 [ -z "$left" ] || { echo "left after rpm -e:"; echo "$left"; exit 1; }
