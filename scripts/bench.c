@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* scripts/bench driver: what the shim costs, as ratios against the bare
- * program (and against the floor of loading any preload), measured side by
+/* scripts/bench driver: what the shim costs, as ratios against a reference
+ * (the bare program; for start-up and fork the floor of loading any
+ * preload; for shutdown the same cleanup written by hand), measured side by
  * side in one run: interleaved repetitions in rotating order, the median
- * of the paired ratios (the mean, for memory), and the spread.
+ * of the paired ratios (the mean, for memory), and the spread. A metric
+ * without a target is printed for information.
  *
  *   bench SHIM EMPTY_PRELOAD MANY_ATEXIT JSON_OUT [MKPROJECT]
  * MKPROJECT (tests/workload/mkproject.sh) adds the whole-workload metric:
