@@ -45,7 +45,10 @@
 enum { ST_NONE = 0, ST_NORMAL = 1, ST_SIG_DEFERRED = 2, ST_SIG_RUNNING = 3 };
 
 static _Atomic uint64_t ex_word;
-static _Atomic pid_t ex_owner_tid;
+/* The owning thread, as its me_thread_token(): no system call (gettid was
+ * one on every exit), and the owner does not end while it owns the exit,
+ * so no other thread has the same token meanwhile. */
+static _Atomic uintptr_t ex_owner;
 /* The word: the owner's pid (22 bits: pid_max is at most 2^22), its
  * identity (28 bits; 0 when none was drawn as the exit began: the pid alone
  * decides then), the signal, the state. A forked child, which copies the
@@ -155,7 +158,7 @@ static void unblock_managed(void)
 static __attribute__((noreturn)) void run_signal_exit(int sig)
 {
     timer_stop(&retry_timer);
-    atomic_store(&ex_owner_tid, me_sys_gettid());
+    atomic_store(&ex_owner, me_thread_token());
     if (me_cfg.verbose)
         me_log("pid %d: %S received, running exit functions", (int)me_sys_getpid(), sig);
     me_exit_guard_raised(sig);
@@ -328,7 +331,7 @@ bool me_exit_begin_unwinding(int sig)
     if (st_of(w, self) != ST_NONE ||
         !atomic_compare_exchange_strong(&ex_word, &w, mk(self, sig, ST_NORMAL)))
         return false;
-    atomic_store(&ex_owner_tid, me_sys_gettid());
+    atomic_store(&ex_owner, me_thread_token());
     if (me_cfg.verbose)
         me_log("pid %d: %S received: the interpreter unwinds (SystemExit in the main thread), "
                "bounded by the timeout", (int)me_sys_getpid(), sig);
@@ -353,13 +356,13 @@ enum claim { CLAIM_PROCEED, CLAIM_TAKE_SIGNAL, CLAIM_WAIT };
 ME_START static enum claim claim_normal(int *sig)
 {
     pid_t self = me_pid();
-    pid_t tid = me_sys_gettid();
+    uintptr_t me = me_thread_token();
     for (;;) {
         uint64_t w = atomic_load(&ex_word);
         switch (st_of(w, self)) {
         case ST_NONE:
             if (atomic_compare_exchange_strong(&ex_word, &w, mk(self, 0, ST_NORMAL))) {
-                atomic_store(&ex_owner_tid, tid);
+                atomic_store(&ex_owner, me);
                 return CLAIM_PROCEED;
             }
             break;
@@ -374,7 +377,7 @@ ME_START static enum claim claim_normal(int *sig)
         default:
             /* exit() called again from an exit function on the owning
              * thread: glibc goes on walking, as without the shim */
-            return atomic_load(&ex_owner_tid) == tid ? CLAIM_PROCEED : CLAIM_WAIT;
+            return atomic_load(&ex_owner) == me ? CLAIM_PROCEED : CLAIM_WAIT;
         }
     }
 }

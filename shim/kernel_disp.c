@@ -77,8 +77,7 @@ ME_START static bool me_kernel_ready(int sig)
            (me_kernel_chains_ready() && me_map_once((void *_Atomic *)&kst_hi, sizeof *kst_hi, 0));
 }
 
-/* A per-thread token: the address of a thread-local variable. */
-static __thread char thread_token __attribute__((tls_model("initial-exec")));
+__thread char me_thread_token_ __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
 #define CHLD_FLAGS (SA_NOCLDSTOP | SA_NOCLDWAIT)
 #define PASS_FLAGS (SA_RESTART | SA_NODEFER | SA_ONSTACK | CHLD_FLAGS)
@@ -146,7 +145,7 @@ uint64_t me_kernel_mask(int sig, bool *nodefer)
  * after releasing it; a holder that a handler jumped out of is taken over. */
 ME_START static bool sync_acquire(int sig, uintptr_t here)
 {
-    uintptr_t self = (uintptr_t)&thread_token, seen = 0;
+    uintptr_t self = me_thread_token(), seen = 0;
     struct kstate *k = ks(sig);
     if (atomic_compare_exchange_strong(&k->owner, &seen, self)) {
         k->mark = here;
@@ -235,7 +234,7 @@ void me_kernel_fork_check(void)
     if (was == now || !atomic_compare_exchange_strong(&chains_pid, &was, now) || was == 0)
         return;
     me_chain_after_fork();
-    uintptr_t self = (uintptr_t)&thread_token;
+    uintptr_t self = me_thread_token();
     for (int sig = 1; sig < ME_CHAIN_NSIG; sig++) {
         struct kstate *k = ks(sig);
         if (k && atomic_load(&k->owner) != self) {

@@ -11,6 +11,14 @@
 
 /* The kernel-level disposition of every managed signal (kernel_disp.c). */
 
+/* A per-thread token: the address of a thread-local variable (kernel_disp.c),
+ * no system call. Unique among the threads alive at one time. */
+extern __thread char me_thread_token_ __attribute__((tls_model("initial-exec"), visibility("hidden")));
+static inline __attribute__((always_inline)) uintptr_t me_thread_token(void)
+{
+    return (uintptr_t)&me_thread_token_;
+}
+
 /* The signals the shim manages now (MULTIEXIT_SIGNALS, less those it had
  * to leave to libc). */
 extern _Atomic me_sigmask me_managed;

@@ -478,6 +478,33 @@ START_TEST(managed_fault_is_never_deferred)
 }
 END_TEST
 
+/* An exit function that calls exit() again, on the thread that owns the
+ * exit: glibc goes on with the remaining functions (the new status wins),
+ * and so must the shim, in a normal exit and in a signal exit (where the
+ * process still dies by the signal). Tells the owning thread from others. */
+START_TEST(exit_called_again_from_an_exit_function)
+{
+    static const char want[] = "last registered\nmiddle, exit(7)\nfirst registered\n";
+    struct proc p;
+    for (int shim = 0; shim < 2; shim++) {
+        proc_spawn(&p, shim, NULL, prog_path("exitcases"), "exit-again", NULL);
+        proc_finish(&p, T);
+        ck_assert_msg(exited_with(&p, 7), "%s: status: %s", shim ? "with" : "without",
+                      status_str(&p));
+        ck_assert_str_eq(p.out_buf, want);
+        proc_free(&p);
+    }
+    char line[64];
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, prog_path("exitcases"), "exit-again",
+                     "wait");
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_died_by(&p, SIGTERM);
+    ck_assert_str_eq(p.out_buf, want);
+    proc_free(&p);
+}
+END_TEST
+
 /* Signals raised by the cleanup itself end it; the process dies by the
  * signal that started it: SIGPIPE from the flush, SIGABRT from a joinable
  * global std::thread. */
@@ -745,6 +772,7 @@ static Suite *suite(void)
     me_add_test(tc, one_thread_owns_the_exit);
     me_add_test(tc, no_timers_still_dies_by_the_signal);
     me_add_test(tc, signal_raised_by_the_cleanup_dies_by_the_first);
+    me_add_test(tc, exit_called_again_from_an_exit_function);
     me_add_test(tc, final_flush_takes_the_stream_locks);
     me_add_test(tc, pid1_exits_with_128_plus_sig);
     me_add_test(tc, verbose_says_active_at_start);

@@ -13,7 +13,10 @@
  *             exit function, whose worker forks a process that gets the
  *             dead master's pid (ns_last_pid) and exits; with "exit" the
  *             worker is forked during the master's exit, and the process
- *             with its pid says "outer PID" on fd 3 and waits for SIGTERM */
+ *             with its pid says "outer PID" on fd 3 and waits for SIGTERM
+ *   exit-again [wait]  three exit functions, the middle one calls exit(7)
+ *             (glibc goes on with the rest); main returns 0, or with
+ *             "wait" says "ready" and waits for a signal */
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +31,13 @@
 static char role[32] = "main";
 static void bye(void) { printf("atexit in %d\n", (int)getpid()); }
 static void bye_stderr(void) { fprintf(stderr, "atexit ran\n"); }
+static void again_first(void) { printf("first registered\n"); }
+static void again_middle(void)
+{
+    printf("middle, exit(7)\n");
+    exit(7);
+}
+static void again_last(void) { printf("last registered\n"); }
 static void master_private(void) { printf("master private in %s\n", role); }
 /* stdout becomes a pipe whose read end stays open and is never read: a
  * write blocks once it is full */
@@ -225,6 +235,17 @@ int main(int argc, char **argv)
         ready("ready");
         for (;;)
             printf("a line of output that nobody reads\n");
+    }
+    if (strcmp(mode, "exit-again") == 0) {
+        atexit(again_first);
+        atexit(again_middle);
+        atexit(again_last);
+        if (argc > 2 && strcmp(argv[2], "wait") == 0) {
+            ready("ready");
+            for (;;)
+                pause();
+        }
+        return 0;
     }
     if (strcmp(mode, "pid1") == 0)
         return pid1(argc, argv);
