@@ -466,7 +466,9 @@ static int check_program(const char *prog, const char *lib, int depth, const cha
                 line[0] = '\0';
             fclose(f);
         }
-        if (line[0] == '#' && line[1] == '!' && depth == 0) {
+        /* an interpreter may itself be a script (a pyenv shim runs bash):
+         * the kernel follows up to 4 of them (BINPRM_MAX_RECURSION) */
+        if (line[0] == '#' && line[1] == '!' && depth < 4) {
             char *interp = line + 2 + strspn(line + 2, " \t");
             line[strcspn(line, "\n")] = '\0';
             char *args = interp + strcspn(interp, " \t");
@@ -485,13 +487,17 @@ static int check_program(const char *prog, const char *lib, int depth, const cha
                 run = resolve(cmd, via, sizeof via);
                 if (!run) {
                     printf("%s (a script run by %s %s): cannot load: %s not found in PATH\n",
-                           file, interp, args, cmd);
+                           depth ? label : file, interp, args, cmd);
                     return 1;
                 }
             }
             char script_label[2 * PATH_MAX + 32];
-            snprintf(script_label, sizeof script_label, "%s (a script run by %s)", file, run);
-            return check_program(run, lib, 1, script_label);
+            if (depth == 0)
+                snprintf(script_label, sizeof script_label, "%s (a script run by %s)", file, run);
+            else /* "a.py (a script run by shim, a script run by bash)" */
+                snprintf(script_label, sizeof script_label, "%.*s, a script run by %s)",
+                         (int)strlen(label) - 1, label, run);
+            return check_program(run, lib, depth + 1, script_label);
         }
         printf("%s: cannot load: not an ELF program\n", label);
         return 1;

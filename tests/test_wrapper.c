@@ -379,6 +379,24 @@ START_TEST(check_tells_what_the_library_would_do)
              "linked (no dynamic loader to preload anything)\n", path, bindir);
     ck_assert_str_eq(p.out_buf, want);
     proc_free(&p);
+    /* NAME itself a script (a pyenv shim runs bash): followed, as the
+     * kernel follows nested interpreters */
+    snprintf(path, sizeof path, "%s/me-shim", bindir);
+    f = fopen(path, "w");
+    fprintf(f, "#!/bin/sh\nexec me-static-name \"$@\"\n");
+    fclose(f);
+    chmod(path, 0755);
+    snprintf(path, sizeof path, "%s/envscript2", dir);
+    f = fopen(path, "w");
+    fprintf(f, "#!/usr/bin/env me-shim\n");
+    fclose(f);
+    chmod(path, 0755);
+    RUN(&p, penv, "--check", path);
+    ck_assert_msg(exited_with(&p, 0), "%s: %s", status_str(&p), p.out_buf);
+    snprintf(want, sizeof want, "%s (a script run by %s/me-shim, a script run by /bin/sh): loads",
+             path, bindir);
+    ck_assert_msg(strncmp(p.out_buf, want, strlen(want)) == 0, "%s", p.out_buf);
+    proc_free(&p);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
 }
