@@ -586,19 +586,8 @@ START_TEST(verbose_says_active_at_start)
         ck_assert_str_eq(p.err_buf, want);
         proc_free(&p);
     }
-    /* an image exec'd by a preloaded one says it again, with the same pid */
-    struct proc p;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "exec %s", prog_path("plain"));
-    proc_spawn(&p, true, cases[0].env, "/bin/sh", "-c", cmd, NULL);
-    proc_finish(&p, T);
-    ck_assert_exited_with(&p, 0);
-    char want[200];
-    snprintf(want, sizeof want, "multiexit: active in %d (%s)\nmultiexit: active in %d (%s)\n",
-             (int)p.pid, cases[0].settings, (int)p.pid, cases[0].settings);
-    ck_assert_str_eq(p.err_buf, want);
-    proc_free(&p);
     /* without the variable, or set empty or off: nothing */
+    struct proc p;
     static const char *const quiet[][2] = {{NULL}, {"MULTIEXIT_VERBOSE=", NULL},
                                            {"MULTIEXIT_VERBOSE=0", NULL}};
     for (size_t i = 0; i < 3; i++) {
@@ -608,6 +597,25 @@ START_TEST(verbose_says_active_at_start)
         ck_assert_str_eq(p.err_buf, "");
         proc_free(&p);
     }
+}
+END_TEST
+
+/* An image exec'd by a preloaded one says it again, with the same pid. */
+START_TEST(verbose_says_active_again_after_exec)
+{
+    static const char *const env[] = {"MULTIEXIT_VERBOSE=1", NULL};
+    static const char settings[] = "signals SIGINT,SIGTERM, timeout 30s";
+    struct proc p;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "exec %s", prog_path("plain"));
+    proc_spawn(&p, true, env, "/bin/sh", "-c", cmd, NULL);
+    proc_finish(&p, T);
+    ck_assert_exited_with(&p, 0);
+    char want[200];
+    snprintf(want, sizeof want, "multiexit: active in %d (%s)\nmultiexit: active in %d (%s)\n",
+             (int)p.pid, settings, (int)p.pid, settings);
+    ck_assert_str_eq(p.err_buf, want);
+    proc_free(&p);
 }
 END_TEST
 
@@ -776,6 +784,7 @@ static Suite *suite(void)
     me_add_test(tc, final_flush_takes_the_stream_locks);
     me_add_test(tc, pid1_exits_with_128_plus_sig);
     me_add_test(tc, verbose_says_active_at_start);
+    me_add_test(tc, verbose_says_active_again_after_exec);
     me_add_test(tc, register_rejects_null_and_unknown_flags);
     me_add_test(tc, signal_during_a_stuck_exit_function_ends_it);
     me_add_test(tc, signal_during_a_stuck_final_flush_ends_it);
