@@ -374,3 +374,19 @@ void me_signal_name(int sig, char *buf, size_t n)
     append(buf, n, pre, 9);
     off_digits(buf, n, off);
 }
+
+void me_signal_list(me_sigmask signals, char *buf, size_t n)
+{
+    if (n == 0)
+        return;
+    buf[0] = '\0';
+    for (me_sigmask m = signals; m; m &= m - 1) {
+        char name[24];
+        me_signal_name(__builtin_ctzll(m) + 1, name, sizeof name);
+        if (buf[0])
+            append(buf, n, ",", 1);
+        append(buf, n, name, strlen(name));
+    }
+    if (!buf[0])
+        append(buf, n, "none", 4);
+}

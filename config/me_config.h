@@ -62,6 +62,9 @@ bool me_parse_python(const char *value, me_diag_fn diag, void *ctx);
 
 /* "TERM", "RTMIN+3"; writes at most n bytes including the NUL. */
 void me_signal_name(int sig, char *buf, size_t n);
+/* "SIGINT,SIGTERM" in signal order, "none" for the empty set; writes at
+ * most n bytes including the NUL. */
+void me_signal_list(me_sigmask signals, char *buf, size_t n);
 /* True when the default action of sig terminates the process. */
 static inline bool me_default_terminates(int sig)
 {

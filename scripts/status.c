@@ -314,17 +314,10 @@ static void examine(struct report *r)
     me_sigmask lost = r->cfg.signals & ~r->caught & ~r->ignored;
     r->state = lost ? NOT_COVERED : COVERED;
     if (lost) {
-        char *w = r->why;
-        size_t left = sizeof r->why;
-        for (int sig = 1; sig <= ME_MAXSIG; sig++)
-            if (lost & ME_SIGBIT(sig)) {
-                char name[16];
-                me_signal_name(sig, name, sizeof name);
-                int k = snprintf(w, left, "%s%s", w == r->why ? "" : ",", name);
-                w += k;
-                left -= (size_t)k;
-            }
-        snprintf(w, left, " managed but not caught (it kills without cleanup)");
+        char list[ME_MAXSIG * 16];
+        me_signal_list(lost, list, sizeof list);
+        snprintf(r->why, sizeof r->why, "%s managed but not caught (it kills without cleanup)",
+                 list);
     }
 }
 
@@ -332,21 +325,23 @@ static void examine(struct report *r)
 
 static void signal_list(FILE *out, me_sigmask m, bool json)
 {
+    if (!json) {
+        char list[ME_MAXSIG * 16];
+        me_signal_list(m, list, sizeof list);
+        fputs(list, out);
+        return;
+    }
     bool any = false;
-    if (json)
-        fputc('[', out);
+    fputc('[', out);
     for (int sig = 1; sig <= ME_MAXSIG; sig++) {
         if (!(m & ME_SIGBIT(sig)))
             continue;
         char name[16];
         me_signal_name(sig, name, sizeof name);
-        fprintf(out, json ? "%s\"%s\"" : "%s%s", any ? "," : "", name);
+        fprintf(out, "%s\"%s\"", any ? "," : "", name);
         any = true;
     }
-    if (json)
-        fputc(']', out);
-    else if (!any)
-        fputs("none", out);
+    fputc(']', out);
 }
 
 static void json_str(FILE *out, const char *s)

@@ -91,19 +91,8 @@ void me_diag_stderr(void *ctx, const char *line)
 void me_log_active(int pid, me_sigmask signals, unsigned timeout_ms)
 {
     char list[256], secs[32];
-    size_t len = 0, cap = sizeof list - 1;
-    for (me_sigmask m = signals; m; m &= m - 1) {
-        char name[24];
-        me_signal_name(__builtin_ctzll(m) + 1, name, sizeof name);
-        if (len)
-            put(list, &len, cap, ",", 1);
-        put(list, &len, cap, name, strlen(name));
-    }
-    if (!len)
-        put(list, &len, cap, "none", 4);
-    list[len] = '\0';
-    len = 0;
-    cap = sizeof secs - 1;
+    size_t len = 0, cap = sizeof secs - 1;
+    me_signal_list(signals, list, sizeof list);
     if (!timeout_ms) {
         put(secs, &len, cap, "none", 4);
     } else {

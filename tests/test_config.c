@@ -274,6 +274,13 @@ START_TEST(names_and_defaults)
     ck_assert_str_eq(b, "SIGRTMAX-4");
     me_signal_name(32, b, sizeof b);
     ck_assert_str_eq(b, "signal 32");
+    char l[64];
+    me_signal_list(ME_SIGBIT(SIGTERM) | ME_SIGBIT(SIGINT) | ME_SIGBIT(36), l, sizeof l);
+    ck_assert_str_eq(l, "SIGINT,SIGTERM,SIGRTMIN+2");
+    me_signal_list(0, l, sizeof l);
+    ck_assert_str_eq(l, "none");
+    me_signal_list(ME_SIGBIT(SIGHUP) | ME_SIGBIT(SIGTERM), l, 8); /* cut, still terminated */
+    ck_assert_str_eq(l, "SIGHUP,");
     ck_assert(me_default_terminates(SIGTERM));
     ck_assert(me_default_terminates(SIGUSR1));
     ck_assert(me_default_terminates(40));
