@@ -19,10 +19,10 @@
 /* The object's identity (aligned: bit 0 is free), or 0. */
 static uintptr_t object_of(const void *addr)
 {
-    if (!me_real.find_object_fn)
+    if (!ME_REAL(find_object_fn))
         return me_objects_find((uintptr_t)addr);
     struct me_dl_find_object r;
-    if (me_real.find_object_fn((void *)addr, &r) != 0)
+    if (ME_REAL(find_object_fn)((void *)addr, &r) != 0)
         return 0;
     return (uintptr_t)r.link_map;
 }
@@ -35,7 +35,7 @@ static uintptr_t object_of(const void *addr)
 static uintptr_t object_of_code(const void *addr)
 {
     uintptr_t o = object_of(addr);
-    if (!o && addr && !me_real.find_object_fn && !me_in_handler()) {
+    if (!o && addr && !ME_REAL(find_object_fn) && !me_in_handler()) {
         me_objects_refresh(false);
         o = object_of(addr);
     }
@@ -58,6 +58,6 @@ bool me_component_loaded(const struct me_handler *h)
 
 void me_component_unloaded(void)
 {
-    if (!me_real.find_object_fn)
+    if (!ME_REAL(find_object_fn))
         me_objects_refresh(true);
 }

@@ -9,13 +9,12 @@
 #include <stddef.h>
 
 /* A pointer from the dynamic section. glibc relocates these in place where
- * it may write the dynamic section; the vDSO's (read-only) stay link-time
- * addresses. Either way the result must lie inside the object. */
+ * it may write the dynamic section; a read-only one's (the vDSO's) stay
+ * link-time addresses, which lie below the load bias of any object loaded
+ * at a bias (a program linked at a fixed address has none). */
 ME_START static const void *dyn_ptr(const struct me_elf_object *o, ElfW(Addr) v)
 {
-    if (v < o->lo || v >= o->hi)
-        v += o->base;
-    return v >= o->lo && v < o->hi ? (const void *)v : NULL;
+    return (const void *)(v < o->base ? v + o->base : v);
 }
 
 ME_START static const void *dyn_lookup(const struct me_elf_object *o, ElfW(Sxword) tag)
@@ -26,24 +25,12 @@ ME_START static const void *dyn_lookup(const struct me_elf_object *o, ElfW(Sxwor
     return NULL;
 }
 
-ME_START bool me_elf_open(struct me_elf_object *o, const struct dl_phdr_info *info)
+ME_START bool me_elf_open(struct me_elf_object *o, uintptr_t base, const ElfW(Dyn) *dynamic)
 {
-    *o = (struct me_elf_object){.base = info->dlpi_addr, .lo = UINTPTR_MAX};
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type == PT_DYNAMIC) {
-            o->dynamic = (const ElfW(Dyn) *)a;
-        } else if (ph->p_type == PT_LOAD) {
-            if (a < o->lo)
-                o->lo = a;
-            if (a + ph->p_memsz > o->hi)
-                o->hi = a + ph->p_memsz;
-        }
-    }
-    if (!o->dynamic)
+    *o = (struct me_elf_object){.base = base, .dynamic = dynamic};
+    if (!dynamic)
         return false;
-    for (const ElfW(Dyn) *d = o->dynamic; d->d_tag != DT_NULL; d++) {
+    for (const ElfW(Dyn) *d = dynamic; d->d_tag != DT_NULL; d++) {
         if (d->d_tag == DT_SYMTAB)
             o->symtab = dyn_ptr(o, d->d_un.d_ptr);
         else if (d->d_tag == DT_STRTAB)

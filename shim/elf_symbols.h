@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 struct me_elf_object {
-    uintptr_t base, lo, hi; /* load bias; span of the loaded segments */
+    uintptr_t base; /* load bias */
     const ElfW(Dyn) *dynamic;
     const ElfW(Sym) *symtab;
     const char *strtab;
@@ -20,11 +20,14 @@ struct me_elf_object {
     bool versym_known;
 };
 
-/* Finds the symbol tables. False when there is no GNU hash table (then use
- * dlsym). */
-bool me_elf_open(struct me_elf_object *o, const struct dl_phdr_info *info);
+/* Finds the symbol tables from the object's load bias and dynamic section.
+ * False when there is no GNU hash table (then use dlsym). */
+bool me_elf_open(struct me_elf_object *o, uintptr_t base, const ElfW(Dyn) *dynamic);
 
 uint32_t me_elf_hash(const char *name);
+/* Hashes the start-up needs, written out (tests/test_symbols.c checks). */
+#define ME_HASH_R_DEBUG 0x5475103cu   /* "_r_debug" */
+#define ME_HASH_COPY_MARK 0x3b62914fu /* "multiexit_version" */
 
 enum me_elf_found { ME_ELF_NONE, ME_ELF_DEFINED, ME_ELF_IFUNC };
 /* The default-version definition of name, as dlsym would choose it in this

@@ -40,7 +40,7 @@
 
 ME_WARM static pid_t __attribute__((noinline)) fork_then_hook_child(bool stdio_pending)
 {
-    pid_t p = me_real.fork_fn();
+    pid_t p = ME_REAL(fork_fn)();
     if (p == 0) {
         if (stdio_pending)
             me_stdio_record_inherited();
@@ -53,12 +53,12 @@ ME_WARM ME_EXPORT pid_t fork(void)
 {
     me_ensure_init();
     if (ME_LEFT_ALONE())
-        return me_real.fork_fn();
+        return ME_REAL(fork_fn)();
     bool stdio_pending = me_stdio_pending();
 #if ME_ARCH_VFORK_STUB
     if (__builtin_expect(me_cfg.child_ignore_int || stdio_pending, 0))
         return fork_then_hook_child(stdio_pending);
-    return me_real.fork_fn(); /* compiled as a jump */
+    return ME_REAL(fork_fn)(); /* compiled as a jump */
 #else
     return fork_then_hook_child(stdio_pending); /* no vfork stub here: refill in the child */
 #endif

@@ -10,10 +10,12 @@
 #include <sys/auxv.h>
 
 #include "dispatch.h"
+#include "dl_compat.h"
 #include "elf_symbols.h"
 #include "exit_path.h"
 #include "kernel_disp.h"
 #include "log.h"
+#include "objects.h"
 #include "process.h"
 #include "real.h"
 #include "safepoint.h"
@@ -39,31 +41,35 @@ extern const char __ehdr_start[]; /* this library's ELF header, at its load bias
 static const char *first_copy;
 ME_START_DATA static const char copy_mark[] = "multiexit_version";
 
-ME_START static int visit_object(struct dl_phdr_info *info, size_t size, void *arg)
+struct walk {
+    bool after_self; /* this library was visited */
+    bool listed;     /* the walk reads the linker's list (objects.h) */
+};
+
+ME_START static void visit_object(struct me_loaded *l, void *arg)
 {
-    bool *after_self = arg, defines_malloc = false;
+    struct walk *w = arg;
+    bool defines_malloc = false;
     struct me_elf_object o;
-    (void)size;
-    bool self = info->dlpi_addr == (uintptr_t)__ehdr_start;
-    const char *n = info->dlpi_name;
-    bool vdso = n && n[0] == 'l' && n[1] == 'i' && n[2] == 'n' && n[3] == 'u' && n[4] == 'x' &&
-                n[5] == '-'; /* linux-vdso.so.1, linux-gate.so.1: nothing to find or guard */
-    if (vdso)
-        return 0;
-    bool before = !self && !*after_self && n && n[0]; /* a shared object before this one */
-    bool opened = !self && (before || !me_real_all_found()) && me_elf_open(&o, info);
+    bool self = l->base == (uintptr_t)__ehdr_start;
+    bool before = !self && !w->after_self && l->name[0]; /* a shared object before this one */
+    /* what start-up resolves from the linker's list is all after this one */
+    bool wanted = !me_real_all_found() && (w->after_self || !w->listed);
+    bool opened = !self && (before || wanted) && me_elf_open(&o, l->base, l->dynamic);
     if (opened && before && !first_copy) {
         void *addr;
-        if (me_elf_find(&o, copy_mark, sizeof copy_mark - 1, me_elf_hash(copy_mark), &addr) ==
+        if (me_elf_find(&o, copy_mark, sizeof copy_mark - 1, ME_HASH_COPY_MARK, &addr) ==
             ME_ELF_DEFINED)
-            first_copy = n;
+            first_copy = l->name;
     }
-    if (opened && !me_real_all_found())
-        me_real_visit(&o, *after_self, &defines_malloc);
-    me_safepoint_visit(info, self || defines_malloc);
+    if (opened && wanted)
+        me_real_visit(&o, w->after_self, &defines_malloc);
+    /* from the linker's list, the ranges are read when a signal first
+     * needs them (me_safepoint_defer) */
+    if (!w->listed)
+        me_safepoint_visit(l, self || defines_malloc);
     if (self)
-        *after_self = true;
-    return 0;
+        w->after_self = true;
 }
 
 /* secure_getenv without libc: the MULTIEXIT_ variables are few, so one pass
@@ -75,25 +81,38 @@ static int me_nvars;
 /* The environment as glibc hands it to constructors; NULL when another
  * library's constructor made us initialise before ours ran. */
 static char **ctor_envp;
+/* ... and it is the one on the initial stack, the auxiliary vector after it
+ * (not so when the library is dlopen()ed after the program changed its
+ * environment: glibc passes environ then). */
+static bool ctor_envp_initial;
 
-ME_START static void collect_vars(void)
+/* Keeps the MULTIEXIT_ variables of env; returns its terminating NULL
+ * (the auxiliary vector follows it on the initial stack). Most variables
+ * fail at their first byte: this runs in every process. */
+ME_START static char **collect_vars(char **env)
 {
-    char **env = ctor_envp;
-    if (!env) {
-        ME_START_DATA static const char environ_name[] = "environ";
-        char ***environ_p = me_real_global(environ_name);
-        env = environ_p ? *environ_p : NULL;
-    }
-    if (!env)
-        return;
     ME_START_DATA static const char prefix[] = "MULTIEXIT_";
-    for (; *env && me_nvars < ME_MAX_VARS; env++) {
-        size_t i = 0;
-        while (i < sizeof prefix - 1 && (*env)[i] == prefix[i])
+    for (; *env; env++) {
+        const char *e = *env;
+        if (e[0] != prefix[0])
+            continue;
+        size_t i = 1;
+        while (i < sizeof prefix - 1 && e[i] == prefix[i])
             i++;
-        if (i == sizeof prefix - 1)
-            me_vars[me_nvars++] = *env;
+        if (i == sizeof prefix - 1 && me_nvars < ME_MAX_VARS)
+            me_vars[me_nvars++] = e;
     }
+    return env;
+}
+
+/* When another library's constructor made us initialise before ours ran:
+ * the environment from libc's environ. */
+ME_START static void collect_environ_vars(void)
+{
+    ME_START_DATA static const char environ_name[] = "environ";
+    char ***environ_p = me_real_global(environ_name);
+    if (environ_p && *environ_p)
+        collect_vars(*environ_p);
 }
 
 ME_START static const char *var(const char *name)
@@ -112,23 +131,38 @@ ME_START static const char *var(const char *name)
 static const char *self_path(void)
 {
     Dl_info info;
-    return dladdr(__ehdr_start, &info) && info.dli_fname ? info.dli_fname : "?";
+    return me_dladdr(__ehdr_start, &info) && info.dli_fname ? info.dli_fname : "?";
 }
 
 ME_START static void do_init(void)
 {
-    bool after_self = false;
+    bool have_auxv = false;
+    struct me_auxv auxv = {0};
     me_split_layout();
-    dl_iterate_phdr(visit_object, &after_self);
+    if (ctor_envp) { /* else another library's constructor called in first */
+        char **end = collect_vars(ctor_envp);
+        if (ctor_envp_initial) {
+            me_auxv_read((const ElfW(auxv_t) *)(end + 1), &auxv);
+            have_auxv = true;
+        }
+    }
+    const struct link_map *list = have_auxv ? me_objects_list(&auxv) : NULL;
+    struct walk w = {.listed = list != NULL};
+    if (list) { /* what start-up does not need is found when first needed */
+        me_real_defer();
+        me_safepoint_defer();
+    }
+    me_objects_walk(list, &auxv, visit_object, &w);
     me_real_finish();
     /* AT_SECURE (setuid, setgid, file capabilities): left alone, no
      * variable read, no exit hook, no signal taken over */
-    if (me_real.getauxval_fn && me_real.getauxval_fn(AT_SECURE)) {
+    if (have_auxv ? auxv.secure : ME_REAL(getauxval_fn) && ME_REAL(getauxval_fn)(AT_SECURE)) {
         me_left_alone = true;
         return;
     }
+    if (!ctor_envp)
+        collect_environ_vars();
     if (first_copy) {
-        collect_vars();
         const char *v = var("MULTIEXIT_VERBOSE");
         if (v && me_parse_verbose(v))
             me_log("another copy of libmultiexit, %s, was loaded first and does the work: "
@@ -138,7 +172,6 @@ ME_START static void do_init(void)
     }
     if (!ME_ARCH_VFORK_STUB)
         me_pid_cache_fill(); /* before a vfork child could share and fill it */
-    collect_vars();
     if (me_nvars > 0) /* else me_cfg holds the defaults already */
         me_config_load(&me_cfg, var, me_diag_stderr, NULL);
     /* Registered before anything else can be: runs after every other exit
@@ -171,9 +204,8 @@ ME_START void me_init_slow(void)
 /* glibc calls ELF constructors with (argc, argv, envp). */
 ME_START __attribute__((constructor)) static void me_constructor(int argc, char **argv, char **envp)
 {
-    (void)argc;
-    (void)argv;
     ctor_envp = envp;
+    ctor_envp_initial = envp == argv + argc + 1; /* as the kernel lays out the stack */
     me_ensure_init();
     ctor_envp = NULL;
 }

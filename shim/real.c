@@ -20,34 +20,35 @@
 #include <stddef.h>
 
 #include "elf_symbols.h"
+#include "objects.h"
 
 struct me_real me_real;
 
-/* dlsym as libc.so.6 has exported it since glibc 2.34 under both its old
- * libdl version and GLIBC_2.34; naming the old one keeps the shim's symbol
- * versions at GLIBC_2.2.5 alone, one version check less at every start. */
-#include "arch.h"
-#if defined(ME_DLSYM_VERSION) && defined(__GLIBC__)
-void *me_dlsym(void *handle, const char *name);
-__asm__(".symver me_dlsym, " ME_DLSYM_VERSION);
-#else
-#define me_dlsym dlsym
-#endif
+#include "dl_compat.h"
 
 #include "real_names.h"
 #include "placement.h"
 
 ME_START static void **slot(const struct me_want *w) { return (void **)((char *)&me_real + w->offset); }
-static bool settled[ME_NWANTS]; /* the first definition was seen (maybe an IFUNC) */
-static size_t nsettled;
+/* the first definition was seen (maybe an IFUNC), or its absence settled */
+static bool settled[ME_NWANTS];
+static size_t nsettled, nwanted = ME_NWANTS;
+static bool on_first_use; /* the wants so marked are left to ME_REAL() */
 
-ME_START bool me_real_all_found(void) { return nsettled == ME_NWANTS; }
+ME_START void me_real_defer(void)
+{
+    on_first_use = true;
+    nwanted = ME_NWANTS_AT_START;
+}
+
+ME_START bool me_real_all_found(void) { return nsettled == nwanted; }
 
 ME_START void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_malloc)
 {
     for (size_t i = 0; i < ME_NWANTS; i++) {
         const struct me_want *w = &me_real_wants[i];
-        if (settled[i] || (w->scope == ME_NEXT && !after_self))
+        if (settled[i] || (w->scope == ME_NEXT && !after_self) ||
+            (on_first_use && w->on_first_use))
             continue;
         void *addr;
         enum me_elf_found f = me_elf_find(o, w->name, w->len, w->hash, &addr);
@@ -64,11 +65,50 @@ ME_START void me_real_visit(struct me_elf_object *o, bool after_self, bool *defi
 
 ME_START void me_real_finish(void)
 {
-    for (size_t i = 0; i < ME_NWANTS; i++)
-        if (!*slot(&me_real_wants[i]))
-            *slot(&me_real_wants[i]) =
-                me_dlsym(me_real_wants[i].scope == ME_NEXT ? RTLD_NEXT : RTLD_DEFAULT,
-                      me_real_wants[i].name);
+    for (size_t i = 0; i < ME_NWANTS; i++) {
+        const struct me_want *w = &me_real_wants[i];
+        if (!*slot(w) && !(on_first_use && w->on_first_use))
+            *slot(w) = me_dlsym(w->scope == ME_NEXT ? RTLD_NEXT : RTLD_DEFAULT, w->name);
+    }
+}
+
+extern const char __ehdr_start[]; /* this library's ELF header, at its load bias */
+
+/* The lookup at start-up, at the first use: in the objects loaded at
+ * start-up, read without the loader's lock (objects.h), so in a signal
+ * handler too. dlsym only when the walk cannot settle it (an IFUNC, an
+ * object without a GNU hash table): not expected of these names. */
+ME_WARM void *me_real_resolve(size_t offset)
+{
+    size_t i = 0;
+    while (i < ME_NWANTS - 1 && me_real_wants[i].offset != offset)
+        i++;
+    const struct me_want *w = &me_real_wants[i];
+    void *addr = __atomic_load_n(slot(w), __ATOMIC_ACQUIRE);
+    if (addr || __atomic_load_n(&settled[i], __ATOMIC_ACQUIRE))
+        return addr;
+    unsigned n;
+    bool after = w->scope == ME_GLOBAL, unsure = false;
+    enum me_elf_found f = ME_ELF_NONE;
+    for (const struct link_map *m = me_objects_initial(&n); m && n > 0 && f == ME_ELF_NONE;
+         m = m->l_next, n--) {
+        struct me_elf_object o;
+        if (m->l_addr == (uintptr_t)__ehdr_start)
+            after = true;
+        else if (!after || me_object_is_vdso(m->l_name))
+            continue;
+        else if (!me_elf_open(&o, m->l_addr, m->l_ld))
+            unsure = true;
+        else
+            f = me_elf_find(&o, w->name, w->len, w->hash, &addr);
+    }
+    if (f != ME_ELF_DEFINED)
+        addr = f == ME_ELF_IFUNC || unsure
+                   ? me_dlsym(w->scope == ME_NEXT ? RTLD_NEXT : RTLD_DEFAULT, w->name)
+                   : NULL;
+    __atomic_store_n(slot(w), addr, __ATOMIC_RELEASE);
+    __atomic_store_n(&settled[i], true, __ATOMIC_RELEASE);
+    return addr;
 }
 
 ME_START void *me_real_lazy(void **slot, const char *name)

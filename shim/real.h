@@ -23,8 +23,8 @@ struct me_dl_find_object {
 };
 
 /* The functions the shim wraps, as the program would reach them without
- * it (real.c). Resolved at init: the exit path may need them in a signal
- * handler. */
+ * it (real.c). Resolved at init, or those real_names.h marks at their
+ * first use, through ME_REAL(), which is safe in a signal handler too. */
 struct me_real {
     int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
     int (*cxa_atexit_fn)(void (*)(void *), void *, void *);
@@ -45,8 +45,17 @@ struct me_elf_object;
  * the object that provides the program's malloc. */
 void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_malloc);
 bool me_real_all_found(void);
+/* Before the walk, when it reads the linker's list: the wants marked for
+ * their first use are left to ME_REAL(). */
+void me_real_defer(void);
 /* dlsym for whatever the walk left unresolved. */
 void me_real_finish(void);
+/* field of struct me_real, resolved now if it was left to its first use;
+ * NULL if no object defines it */
+void *me_real_resolve(size_t offset);
+#define ME_REAL(field)                                                                         \
+    ((__typeof__(me_real.field))(__atomic_load_n((void **)&me_real.field, __ATOMIC_ACQUIRE)   \
+                                     ?: me_real_resolve(offsetof(struct me_real, field))))
 /* Functions never needed in a handler, resolved on first use. */
 void *me_real_lazy(void **slot, const char *name);
 /* (Used in ME_WARM code: the name is kept with it.) */

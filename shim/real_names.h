@@ -19,24 +19,30 @@ struct me_want {
     size_t len;
     uint32_t hash;
     enum me_scope scope;
+    /* ME_REAL() finds it at its first use (when the linker's list was
+     * read: objects.h), not at start-up: /bin/true uses none of these */
+    bool on_first_use;
     size_t offset; /* in struct me_real */
 };
 
-#define ME_WANT(name, hash, scope, field)                                                      \
-    {name, sizeof name - 1, hash, scope, offsetof(struct me_real, field)}
+#define ME_WANT(name, hash, scope, when, field)                                                \
+    {name, sizeof name - 1, hash, scope, when, offsetof(struct me_real, field)}
+#define ME_AT_START false
+#define ME_AT_FIRST_USE true
 ME_START_DATA static const struct me_want me_real_wants[] = {
-    ME_WANT("sigaction", 0x0f375846u, ME_NEXT, sigaction_fn),
-    ME_WANT("__cxa_atexit", 0x2b43e9edu, ME_NEXT, cxa_atexit_fn),
-    ME_WANT("__cxa_finalize", 0x6dce65d0u, ME_NEXT, cxa_finalize_fn),
-    ME_WANT("exit", 0x7c967e3fu, ME_NEXT, exit_fn),
-    ME_WANT("abort", 0x0f11ed7du, ME_NEXT, abort_fn),
-    ME_WANT("__libc_start_main", 0xf63d4e2eu, ME_NEXT, libc_start_main_fn),
-    ME_WANT("fork", 0x7c96e577u, ME_NEXT, fork_fn),
-    ME_WANT("getauxval", 0xd257ee96u, ME_NEXT, getauxval_fn),
-    ME_WANT("malloc", 0x0d39ad3du, ME_GLOBAL, malloc_fn),
+    ME_WANT("sigaction", 0x0f375846u, ME_NEXT, ME_AT_START, sigaction_fn),
+    ME_WANT("__cxa_atexit", 0x2b43e9edu, ME_NEXT, ME_AT_START, cxa_atexit_fn),
+    ME_WANT("__cxa_finalize", 0x6dce65d0u, ME_NEXT, ME_AT_START, cxa_finalize_fn),
+    ME_WANT("exit", 0x7c967e3fu, ME_NEXT, ME_AT_START, exit_fn),
+    ME_WANT("abort", 0x0f11ed7du, ME_NEXT, ME_AT_FIRST_USE, abort_fn),
+    ME_WANT("__libc_start_main", 0xf63d4e2eu, ME_NEXT, ME_AT_START, libc_start_main_fn),
+    ME_WANT("fork", 0x7c96e577u, ME_NEXT, ME_AT_FIRST_USE, fork_fn),
+    ME_WANT("getauxval", 0xd257ee96u, ME_NEXT, ME_AT_FIRST_USE, getauxval_fn),
+    ME_WANT("malloc", 0x0d39ad3du, ME_GLOBAL, ME_AT_FIRST_USE, malloc_fn),
     /* lock-free lookup of the object holding an address (component.c) */
-    ME_WANT("_dl_find_object", 0xb98cf3eau, ME_GLOBAL, find_object_fn),
+    ME_WANT("_dl_find_object", 0xb98cf3eau, ME_GLOBAL, ME_AT_FIRST_USE, find_object_fn),
 };
 #define ME_NWANTS (sizeof me_real_wants / sizeof me_real_wants[0])
+#define ME_NWANTS_AT_START 5 /* those ME_AT_START (tests/test_symbols.c counts) */
 
 #endif

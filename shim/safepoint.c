@@ -25,10 +25,14 @@
  *     the guarded objects (the program calling write() itself), or
  * Otherwise the exit path is deferred and retried (exit_path.c). */
 #include "safepoint.h"
+#include "objects.h"
+#include "real.h"
 #include "sys.h"
 #include "placement.h"
 
 #include <errno.h>
+#include <sys/auxv.h>
+#include <stdatomic.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,21 +74,66 @@ ME_START static bool guarded_name(const char *path)
     return false;
 }
 
-ME_START void me_safepoint_visit(const struct dl_phdr_info *info, bool guard)
+ME_START void me_safepoint_visit(struct me_loaded *l, bool guard)
 {
-    if (!guard && (!info->dlpi_name || !guarded_name(info->dlpi_name)))
+    if (!guard && !guarded_name(l->name))
         return;
-    for (int i = 0; i < info->dlpi_phnum && nguarded < MAX_RANGES; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (!me_loaded_phdrs(l))
+        return;
+    for (unsigned long i = 0; i < l->phnum && nguarded < MAX_RANGES; i++) {
+        const ElfW(Phdr) *ph = &l->phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
             continue;
-        guarded[nguarded].lo = info->dlpi_addr + ph->p_vaddr;
+        guarded[nguarded].lo = l->base + ph->p_vaddr;
         guarded[nguarded].hi = guarded[nguarded].lo + ph->p_memsz;
         nguarded++;
     }
 }
 
+/* Deferred: the ranges are read at the first signal that asks where it
+ * interrupted, from the objects loaded at start-up (never unloaded, their
+ * list read without the loader's lock): most processes never get one, and
+ * reading every object's name cost each of them a thousand instructions. */
+enum { RANGES_READY, RANGES_DEFERRED, RANGES_READING };
+static _Atomic int ranges_state = RANGES_READY;
+
+ME_START void me_safepoint_defer(void) { atomic_store(&ranges_state, RANGES_DEFERRED); }
+
 #if ME_ARCH_SAFEPOINTS
+extern const char __ehdr_start[]; /* this library's ELF header, at its load bias */
+
+/* False while another thread (or the handler this one interrupted) reads
+ * them: the caller counts the spot as unsafe and tries again later. */
+static bool ranges_ready(void)
+{
+    int expect = RANGES_DEFERRED;
+    if (atomic_load_explicit(&ranges_state, memory_order_acquire) == RANGES_READY)
+        return true;
+    if (!atomic_compare_exchange_strong(&ranges_state, &expect, RANGES_READING))
+        return false;
+    unsigned n;
+    uintptr_t malloc_at = (uintptr_t)ME_REAL(malloc_fn);
+    unsigned long (*getauxval_fn)(unsigned long) = ME_REAL(getauxval_fn);
+    const struct link_map *m = me_objects_initial(&n);
+    for (const struct link_map *head = m; m && n > 0; m = m->l_next, n--) {
+        struct me_loaded l = {.base = m->l_addr, .name = m->l_name ? m->l_name : ""};
+        if (m == head && getauxval_fn) { /* the program: not always at its load bias */
+            l.phdr = (const ElfW(Phdr) *)getauxval_fn(AT_PHDR);
+            l.phnum = getauxval_fn(AT_PHNUM);
+        }
+        if (!me_loaded_phdrs(&l))
+            continue;
+        bool guard = m != head && l.base == (uintptr_t)__ehdr_start; /* this library */
+        for (unsigned long i = 0; i < l.phnum && !guard; i++) {
+            const ElfW(Phdr) *ph = &l.phdr[i];
+            guard = ph->p_type == PT_LOAD && malloc_at - (l.base + ph->p_vaddr) < ph->p_memsz;
+        }
+        me_safepoint_visit(&l, guard);
+    }
+    atomic_store_explicit(&ranges_state, RANGES_READY, memory_order_release);
+    return true;
+}
+
 static const struct range *find(uintptr_t pc)
 {
     for (int i = 0; i < nguarded; i++)
@@ -184,6 +233,8 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
     const ucontext_t *uc = ucp;
     if (!uc)
         return true;
+    if (!ranges_ready())
+        return false;
     uintptr_t pc = me_uc_pc(uc);
     const struct range *r = find(pc);
     if (!r)

@@ -286,5 +286,5 @@ ME_EXPORT void abort(void)
         install_simple(SIGABRT, SIG_DFL, 0, false, NULL);
         raise(SIGABRT);
     }
-    me_real.abort_fn();
+    ME_REAL(abort_fn)();
 }

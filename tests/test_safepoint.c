@@ -16,10 +16,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "../shim/objects.h"
+#include "../shim/real.h"
 #include "../shim/safepoint.h"
 #include "harness.h"
 
@@ -27,7 +30,9 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     (void)arg;
-    me_safepoint_visit(info, false);
+    struct me_loaded l = {.base = info->dlpi_addr, .name = info->dlpi_name ? info->dlpi_name : "",
+                          .phdr = info->dlpi_phdr, .phnum = info->dlpi_phnum};
+    me_safepoint_visit(&l, false);
     return 0;
 }
 
@@ -36,6 +41,30 @@ static void setup(void)
     static int done;
     if (!done++)
         dl_iterate_phdr(visit, NULL);
+}
+
+/* The shim's usual start-up: the objects from the dynamic linker's list,
+ * their ranges read at the first question (safepoint.c, ranges_ready),
+ * malloc's object found then (real.c, me_real_resolve). */
+
+static void visit_listed(struct me_loaded *l, void *arg)
+{
+    (void)arg;
+    (void)l;
+}
+
+static void setup_deferred(void)
+{
+    static int done;
+    if (done++)
+        return;
+    struct me_auxv a = {.ldso_base = getauxval(AT_BASE),
+                        .phdr = (const ElfW(Phdr) *)getauxval(AT_PHDR),
+                        .phnum = getauxval(AT_PHNUM)};
+    const struct link_map *list = me_objects_list(&a);
+    ck_assert_msg(list, "the linker's list was not found");
+    me_objects_walk(list, &a, visit_listed, NULL);
+    me_safepoint_defer();
 }
 
 static unsigned char *libc_fn(const char *name)
@@ -330,11 +359,8 @@ START_TEST(c_wrapper_returns_through_its_saved_link_register)
 END_TEST
 #endif
 
-int main(void)
+static void add_all(TCase *tc)
 {
-    Suite *s = suite_create("safepoint");
-    TCase *tc = tcase_create("safepoint");
-    tcase_add_checked_fixture(tc, setup, NULL);
     me_add_test(tc, program_code_is_safe);
     me_add_test(tc, inside_malloc_is_not);
     me_add_test(tc, return_of_write_to_the_program_is_safe);
@@ -347,6 +373,20 @@ int main(void)
 #if defined(__aarch64__)
     me_add_test(tc, c_wrapper_returns_through_its_saved_link_register);
 #endif
+}
+
+int main(void)
+{
+    Suite *s = suite_create("safepoint");
+    /* ranges read at start-up from dl_iterate_phdr (the fallback walk) */
+    TCase *tc = tcase_create("safepoint");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    add_all(tc);
     suite_add_tcase(s, tc);
-    return run_suite(s, false);
+    /* ranges read at the first question from the linker's list */
+    TCase *deferred = tcase_create("deferred");
+    tcase_add_checked_fixture(deferred, setup_deferred, NULL);
+    add_all(deferred);
+    suite_add_tcase(s, deferred);
+    return run_suite(s, true); /* each case starts with no ranges read */
 }

@@ -18,7 +18,11 @@ static int find_libc(struct dl_phdr_info *info, size_t size, void *arg)
     (void)size;
     const char *n = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
     if (n && strncmp(n, "/libc.so.", 9) == 0) {
-        ck_assert(me_elf_open(arg, info));
+        const ElfW(Dyn) *dyn = NULL;
+        for (int i = 0; i < info->dlpi_phnum; i++)
+            if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+                dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+        ck_assert(me_elf_open(arg, info->dlpi_addr, dyn));
         return 1;
     }
     return 0;
@@ -47,6 +51,12 @@ START_TEST(written_out_hashes_are_right)
                       "hash of %s", me_real_wants[i].name);
         ck_assert_uint_eq(me_real_wants[i].len, strlen(me_real_wants[i].name));
     }
+    size_t at_start = 0;
+    for (size_t i = 0; i < ME_NWANTS; i++)
+        at_start += !me_real_wants[i].on_first_use;
+    ck_assert_uint_eq(at_start, ME_NWANTS_AT_START);
+    ck_assert_uint_eq(ME_HASH_R_DEBUG, me_elf_hash("_r_debug"));
+    ck_assert_uint_eq(ME_HASH_COPY_MARK, me_elf_hash("multiexit_version"));
 }
 END_TEST
 

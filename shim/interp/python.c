@@ -129,11 +129,13 @@ static bool interpreter_is_main(void)
     static const char mains[] = "Py_BytesMain\0Py_Main\0Py_RunMain";
     uintptr_t lo[3] = {0}, hi[3] = {0};
     const char *name = mains;
-    for (int i = 0; i < 3; i++, name += strlen(name) + 1) {
+    /* dladdr1's only version is a later one than the shim's other needs */
+    int (*dladdr1_fn)(const void *, Dl_info *, void **, int) = me_real_global("dladdr1");
+    for (int i = 0; i < 3 && dladdr1_fn; i++, name += strlen(name) + 1) {
         void *f = me_real_global(name);
         Dl_info info;
         const ElfW(Sym) *sym = NULL;
-        if (f && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) && sym) {
+        if (f && dladdr1_fn(f, &info, (void **)&sym, RTLD_DL_SYMENT) && sym) {
             lo[i] = (uintptr_t)f;
             hi[i] = (uintptr_t)f + sym->st_size;
         }

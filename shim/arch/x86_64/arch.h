@@ -125,8 +125,7 @@ static inline uintptr_t me_wrapper_return(const unsigned char *p, uintptr_t lo, 
 #define ME_ARCH_STACK_SWITCH 1
 void me_call_on_stack(void *top, void *fn, int sig, void *info, void *uc);
 
-/* ---- dlsym as libc.so.6 exports it under its oldest version (one symbol
- * version less for the dynamic linker to check at every start) ---- */
-#define ME_DLSYM_VERSION "dlsym@GLIBC_2.2.5"
+/* ---- glibc's oldest symbol version here (dl_compat.h) ---- */
+#define ME_GLIBC_OLDEST "GLIBC_2.2.5"
 
 #endif
