@@ -6,9 +6,11 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "../shim/real.h"
 #include "../shim/elf_symbols.h"
+#include "../shim/objects.h"
 #include "../shim/real_names.h"
 #include "harness.h"
 
@@ -111,6 +113,110 @@ START_TEST(absent_and_hidden_only_names_are_not_found)
 }
 END_TEST
 
+/* ---- the loaded objects, from the dynamic linker's list (objects.c) ---- */
+
+static struct me_auxv auxv_of_this_process(void)
+{
+    return (struct me_auxv){.ldso_base = getauxval(AT_BASE),
+                            .phdr = (const ElfW(Phdr) *)getauxval(AT_PHDR),
+                            .phnum = getauxval(AT_PHNUM),
+                            .secure = getauxval(AT_SECURE) != 0};
+}
+
+START_TEST(the_list_is_found_through_the_programs_dt_debug)
+{
+    struct me_auxv a = auxv_of_this_process();
+    a.ldso_base = 0; /* not through ld.so */
+    ck_assert_ptr_nonnull(_r_debug.r_map);
+    ck_assert_ptr_eq(me_objects_list(&a), _r_debug.r_map);
+}
+END_TEST
+
+START_TEST(the_list_is_found_through_ld_so_without_dt_debug)
+{
+    struct me_auxv a = auxv_of_this_process();
+    a.phdr = NULL; /* a program without DT_DEBUG */
+    a.phnum = 0;
+    ck_assert_ptr_eq(me_objects_list(&a), _r_debug.r_map);
+}
+END_TEST
+
+START_TEST(no_list_without_either)
+{
+    struct me_auxv a = {0}; /* ld.so run as the program, say, and no DT_DEBUG */
+    ck_assert_ptr_null(me_objects_list(&a));
+}
+END_TEST
+
+/* The auxiliary vector is read from after the environment's NULL. */
+START_TEST(the_auxiliary_vector_after_the_environment)
+{
+    ElfW(auxv_t) v[] = {{AT_PHDR, {0x1000}}, {AT_PAGESZ, {4096}}, {AT_PHNUM, {9}},
+                        {AT_BASE, {0x7000}}, {AT_SECURE, {1}}, {AT_NULL, {0}}};
+    struct me_auxv a;
+    me_auxv_read(v, &a);
+    ck_assert_uint_eq((uintptr_t)a.phdr, 0x1000);
+    ck_assert_uint_eq(a.phnum, 9);
+    ck_assert_uint_eq(a.ldso_base, 0x7000);
+    ck_assert(a.secure);
+    struct me_auxv mine = auxv_of_this_process();
+    ck_assert(!mine.secure);
+}
+END_TEST
+
+static unsigned walked, walked_named;
+static void count(struct me_loaded *l, void *arg)
+{
+    (void)arg;
+    walked++;
+    walked_named += l->name[0] != 0;
+    ck_assert_ptr_nonnull(l->dynamic);
+}
+
+static int count_phdr(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    const char *n = info->dlpi_name;
+    if (!(n && strncmp(n, "linux-", 6) == 0)) /* the vDSO is left out */
+        ++*(unsigned *)arg;
+    return 0;
+}
+
+/* Both walks see the same objects (the vDSO left out) */
+START_TEST(both_walks_see_the_same_objects)
+{
+    struct me_auxv a = auxv_of_this_process();
+    unsigned by_phdr = 0;
+    dl_iterate_phdr(count_phdr, &by_phdr);
+    walked = 0;
+    me_objects_walk(me_objects_list(&a), &a, count, NULL);
+    ck_assert_uint_eq(walked, by_phdr);
+    unsigned listed = walked;
+    walked = 0;
+    me_objects_walk(NULL, NULL, count, NULL);
+    ck_assert_uint_eq(walked, listed);
+    ck_assert_uint_ge(walked_named, 2); /* libc, ld.so at least */
+}
+END_TEST
+
+/* What is left to its first use is then found as dlsym finds it: this
+ * program stands for the shim (its own ELF header is __ehdr_start), so
+ * NEXT is dlsym(RTLD_NEXT) from here. */
+START_TEST(a_name_left_to_its_first_use_is_found_as_dlsym_finds_it)
+{
+    struct me_auxv a = auxv_of_this_process();
+    walked = 0;
+    me_objects_walk(me_objects_list(&a), &a, count, NULL);
+    for (size_t i = 0; i < ME_NWANTS; i++) {
+        const struct me_want *w = &me_real_wants[i];
+        void *expect = dlsym(w->scope == ME_NEXT ? RTLD_NEXT : RTLD_DEFAULT, w->name);
+        ck_assert_msg(me_real_resolve(w->offset) == expect, "%s", w->name);
+        ck_assert_msg(me_real_resolve(w->offset) == expect, "%s, again", w->name);
+    }
+    ck_assert_ptr_eq((void *)ME_REAL(fork_fn), dlsym(RTLD_NEXT, "fork"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("symbols");
@@ -122,7 +228,15 @@ static Suite *suite(void)
     me_add_test(tc, an_ifunc_is_reported_not_returned);
     me_add_test(tc, absent_and_hidden_only_names_are_not_found);
     suite_add_tcase(s, tc);
+    TCase *objects = tcase_create("objects");
+    me_add_test(objects, the_list_is_found_through_the_programs_dt_debug);
+    me_add_test(objects, the_list_is_found_through_ld_so_without_dt_debug);
+    me_add_test(objects, no_list_without_either);
+    me_add_test(objects, the_auxiliary_vector_after_the_environment);
+    me_add_test(objects, both_walks_see_the_same_objects);
+    me_add_test(objects, a_name_left_to_its_first_use_is_found_as_dlsym_finds_it);
+    suite_add_tcase(s, objects);
     return s;
 }
 
-int main(void) { return run_suite(suite(), false); }
+int main(void) { return run_suite(suite(), true); }
