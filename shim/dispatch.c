@@ -139,7 +139,11 @@ static inline __attribute__((always_inline)) bool run_chain(int sig, siginfo_t *
 
 void me_dispatch(int sig, siginfo_t *info, void *uc)
 {
-    int err = errno;
+    /* errno is kept for the handlers and restored after them; not read on
+     * the way straight to the exit (the shim's own paths there make raw
+     * system calls, which leave it alone): a process's first call of
+     * __errno_location is a lazy binding, a thousand instructions */
+    int err = 0;
     struct me_chain_pin p;
     me_chain_pin(sig, (uintptr_t)__builtin_frame_address(0), &p);
 
@@ -147,7 +151,6 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
     bool terminates = dfl && me_default_terminates(sig);
     if (me_exit_intercept(sig, info, uc, terminates)) {
         me_chain_unpin(&p);
-        errno = err;
         return;
     }
     /* Raised again by a handler of this chain that is still running (Go's
@@ -160,6 +163,9 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
             n = i + 1;
             break;
         }
+    bool keep_errno = n > 0 || !terminates || me_python_takes(sig);
+    if (keep_errno)
+        err = errno;
     bool ran_all = run_chain(sig, info, uc, &p, n, &err);
     bool chained = p.n > 0;
     me_chain_unpin(&p);
@@ -170,5 +176,6 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
         me_exit_from_signal(sig, info, uc);
     else if (ran_all && dfl && chained && me_default_stops(sig))
         stop_by(sig);
-    errno = err;
+    if (keep_errno)
+        errno = err;
 }

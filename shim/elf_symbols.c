@@ -92,6 +92,27 @@ ME_START static bool acceptable(struct me_elf_object *o, uint32_t idx)
     return !o->versym || (o->versym[idx] & 0x7fff) < 2 || !(o->versym[idx] & 0x8000);
 }
 
+/* The Bloom filter's answer alone: false if the object surely does not
+ * define the name (most objects asked), true if it may. */
+bool me_elf_may_define(uintptr_t base, const ElfW(Dyn) *dynamic, uint32_t hash)
+{
+    struct me_elf_object o = {.base = base};
+    for (const ElfW(Dyn) *d = dynamic; d && d->d_tag != DT_NULL; d++) {
+        if (d->d_tag != DT_GNU_HASH)
+            continue;
+        const uint32_t *h = dyn_ptr(&o, d->d_un.d_ptr);
+        uint32_t bloom_size = h[2], shift = h[3];
+        const ElfW(Addr) *bloom = (const ElfW(Addr) *)(h + 4);
+        const unsigned bits = sizeof(ElfW(Addr)) * 8;
+        if (bloom_size == 0)
+            return true;
+        ElfW(Addr) word = bloom[(hash / bits) & (bloom_size - 1)];
+        ElfW(Addr) mask = ((ElfW(Addr))1 << (hash % bits)) | ((ElfW(Addr))1 << ((hash >> shift) % bits));
+        return (word & mask) == mask;
+    }
+    return true; /* no GNU hash table: cannot tell */
+}
+
 ME_START enum me_elf_found me_elf_find(struct me_elf_object *o, const char *name, size_t len,
                               uint32_t hash, void **addr)
 {

@@ -28,6 +28,12 @@ uint32_t me_elf_hash(const char *name);
 /* Hashes the start-up needs, written out (tests/test_symbols.c checks). */
 #define ME_HASH_R_DEBUG 0x5475103cu   /* "_r_debug" */
 #define ME_HASH_COPY_MARK 0x3b62914fu /* "multiexit_version" */
+#define ME_HASH_MALLOC 0x0d39ad3du    /* "malloc" */
+
+/* False if the object's Bloom filter says it does not define the name with
+ * this hash: a few instructions, where me_elf_open and me_elf_find walk
+ * the dynamic section and the hash chain. */
+bool me_elf_may_define(uintptr_t base, const ElfW(Dyn) *dynamic, uint32_t hash);
 
 enum me_elf_found { ME_ELF_NONE, ME_ELF_DEFINED, ME_ELF_IFUNC };
 /* The default-version definition of name, as dlsym would choose it in this

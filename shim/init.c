@@ -42,14 +42,14 @@ static const char *first_copy;
 ME_START_DATA static const char copy_mark[] = "multiexit_version";
 
 struct walk {
-    bool after_self; /* this library was visited */
-    bool listed;     /* the walk reads the linker's list (objects.h) */
+    bool after_self;  /* this library was visited */
+    bool listed;      /* the walk reads the linker's list (objects.h) */
+    bool malloc_seen; /* an object that defines malloc was visited */
 };
 
 ME_START static void visit_object(struct me_loaded *l, void *arg)
 {
     struct walk *w = arg;
-    bool defines_malloc = false;
     struct me_elf_object o;
     bool self = l->base == (uintptr_t)__ehdr_start;
     bool before = !self && !w->after_self && l->name[0]; /* a shared object before this one */
@@ -63,11 +63,19 @@ ME_START static void visit_object(struct me_loaded *l, void *arg)
             first_copy = l->name;
     }
     if (opened && wanted)
-        me_real_visit(&o, w->after_self, &defines_malloc);
+        me_real_visit(&o, w->after_self);
     /* from the linker's list, the ranges are read when a signal first
-     * needs them (me_safepoint_defer) */
-    if (!w->listed)
+     * needs them (me_safepoint_defer); else now, with the object that
+     * provides the program's malloc (the first that defines it) */
+    if (!w->listed) {
+        ME_START_DATA static const char malloc_name[] = "malloc";
+        void *addr;
+        bool defines_malloc = !w->malloc_seen && opened &&
+                              me_elf_find(&o, malloc_name, sizeof malloc_name - 1, ME_HASH_MALLOC,
+                                          &addr) != ME_ELF_NONE;
+        w->malloc_seen = w->malloc_seen || defines_malloc;
         me_safepoint_visit(l, self || defines_malloc);
+    }
     if (self)
         w->after_self = true;
 }

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* Resolution of the functions the shim wraps, and of the few libc objects
- * it needs, in one walk over the loaded objects at init.
+/* Resolution of the functions the shim wraps, and of the libc function it
+ * needs, in the one walk over the loaded objects at init, or at their first
+ * use (real_names.h says which).
  *
  * The "real" functions are what dlsym(RTLD_NEXT, name) would return: the
  * first definition in an object loaded after this library (libc's, or
- * another preload's that comes after us). malloc is what an ordinary
- * reference would bind to: the first definition in load order (the
- * program's own malloc, if it has one).
+ * another preload's that comes after us); a GLOBAL one, what an ordinary
+ * reference would bind to: the first definition in load order.
  *
  * Reading the objects' GNU hash tables ourselves instead of calling dlsym
  * keeps start-up cheap (dlsym takes the loader's lock and walks every
  * scope: ~1,100 instructions a name, paid by every process). Anything the
  * walk cannot settle (no hash table, an IFUNC, a library dlopen()ed after
- * libc) falls back to dlsym. Everything is resolved at init, never in a
- * signal handler, where dlsym is not safe. */
+ * libc) falls back to dlsym. The lookup at first use reads the objects
+ * loaded at start-up without the loader's lock (objects.h): it is safe in
+ * a signal handler, where dlsym is not. */
 #include "real.h"
 
 #include <dlfcn.h>
@@ -43,7 +44,7 @@ ME_START void me_real_defer(void)
 
 ME_START bool me_real_all_found(void) { return nsettled == nwanted; }
 
-ME_START void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_malloc)
+ME_START void me_real_visit(struct me_elf_object *o, bool after_self)
 {
     for (size_t i = 0; i < ME_NWANTS; i++) {
         const struct me_want *w = &me_real_wants[i];
@@ -58,8 +59,6 @@ ME_START void me_real_visit(struct me_elf_object *o, bool after_self, bool *defi
         nsettled++;
         if (f == ME_ELF_DEFINED)
             *slot(w) = addr; /* an IFUNC is left to dlsym, which runs its resolver */
-        if (slot(w) == (void **)&me_real.malloc_fn)
-            *defines_malloc = true;
     }
 }
 

@@ -35,15 +35,13 @@ struct me_real {
                               void (*)(void), void (*)(void), void *);
     pid_t (*fork_fn)(void);
     unsigned long (*getauxval_fn)(unsigned long);
-    void *(*malloc_fn)(size_t); /* the malloc the program uses, whoever defines it */
     int (*find_object_fn)(void *, struct me_dl_find_object *); /* glibc 2.35+ */
 };
 extern struct me_real me_real;
 
 struct me_elf_object;
-/* Called for every loaded object in load order; *defines_malloc is set for
- * the object that provides the program's malloc. */
-void me_real_visit(struct me_elf_object *o, bool after_self, bool *defines_malloc);
+/* Called for every loaded object in load order. */
+void me_real_visit(struct me_elf_object *o, bool after_self);
 bool me_real_all_found(void);
 /* Before the walk, when it reads the linker's list: the wants marked for
  * their first use are left to ME_REAL(). */

@@ -38,7 +38,6 @@ ME_START_DATA static const struct me_want me_real_wants[] = {
     ME_WANT("__libc_start_main", 0xf63d4e2eu, ME_NEXT, ME_AT_START, libc_start_main_fn),
     ME_WANT("fork", 0x7c96e577u, ME_NEXT, ME_AT_FIRST_USE, fork_fn),
     ME_WANT("getauxval", 0xd257ee96u, ME_NEXT, ME_AT_FIRST_USE, getauxval_fn),
-    ME_WANT("malloc", 0x0d39ad3du, ME_GLOBAL, ME_AT_FIRST_USE, malloc_fn),
     /* lock-free lookup of the object holding an address (component.c) */
     ME_WANT("_dl_find_object", 0xb98cf3eau, ME_GLOBAL, ME_AT_FIRST_USE, find_object_fn),
 };

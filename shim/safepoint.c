@@ -25,6 +25,7 @@
  *     the guarded objects (the program calling write() itself), or
  * Otherwise the exit path is deferred and retried (exit_path.c). */
 #include "safepoint.h"
+#include "elf_symbols.h"
 #include "objects.h"
 #include "real.h"
 #include "sys.h"
@@ -48,14 +49,31 @@ struct range {
 static struct range guarded[MAX_RANGES];
 static int nguarded;
 
+/* The end of a string, a word at a time: an aligned load never crosses
+ * into another page, so reading past the terminator is harmless (and
+ * these names are the dynamic linker's, not a sanitised heap's). */
+typedef uint64_t __attribute__((may_alias)) me_word;
+__attribute__((no_sanitize_address)) ME_START static const char *end_of(const char *s)
+{
+    while ((uintptr_t)s & 7)
+        if (!*s++)
+            return s - 1;
+    const me_word *w = (const me_word *)s;
+    while (!((*w - 0x0101010101010101ULL) & ~*w & 0x8080808080808080ULL))
+        w++;
+    for (s = (const char *)w; *s; s++) {
+    }
+    return s;
+}
+
 /* libc, the dynamic linker, libstdc++, libgcc_s (and the old libpthread and
- * libdl). Cheap: this runs at every process start. */
+ * libdl), by name. Runs at the first signal (or at every process start
+ * where the objects come from dl_iterate_phdr). */
 ME_START static bool guarded_name(const char *path)
 {
-    const char *base = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '/')
-            base = p + 1;
+    const char *base = end_of(path);
+    while (base > path && base[-1] != '/')
+        base--;
     if (base[0] != 'l')
         return false;
     if (base[1] == 'd')
@@ -112,23 +130,32 @@ static bool ranges_ready(void)
     if (!atomic_compare_exchange_strong(&ranges_state, &expect, RANGES_READING))
         return false;
     unsigned n;
-    uintptr_t malloc_at = (uintptr_t)ME_REAL(malloc_fn);
-    unsigned long (*getauxval_fn)(unsigned long) = ME_REAL(getauxval_fn);
+    bool malloc_seen = false;
     const struct link_map *m = me_objects_initial(&n);
     for (const struct link_map *head = m; m && n > 0; m = m->l_next, n--) {
         struct me_loaded l = {.base = m->l_addr, .name = m->l_name ? m->l_name : ""};
-        if (m == head && getauxval_fn) { /* the program: not always at its load bias */
+        if (me_object_is_vdso(l.name))
+            continue;
+        bool self = m != head && l.base == (uintptr_t)__ehdr_start; /* this library */
+        bool guard = self || guarded_name(l.name);
+        /* the object that provides the program's malloc: the first that
+         * defines it (a program's or a preload's own allocator has locks
+         * of its own) */
+        struct me_elf_object o;
+        void *addr;
+        if (!malloc_seen && !self && me_elf_may_define(l.base, m->l_ld, ME_HASH_MALLOC) &&
+            me_elf_open(&o, l.base, m->l_ld) &&
+            me_elf_find(&o, "malloc", 6, ME_HASH_MALLOC, &addr) != ME_ELF_NONE)
+            guard = malloc_seen = true;
+        if (!guard)
+            continue;
+        unsigned long (*getauxval_fn)(unsigned long);
+        if (m == head && (getauxval_fn = ME_REAL(getauxval_fn))) { /* not always at its bias */
             l.phdr = (const ElfW(Phdr) *)getauxval_fn(AT_PHDR);
             l.phnum = getauxval_fn(AT_PHNUM);
         }
-        if (!me_loaded_phdrs(&l))
-            continue;
-        bool guard = m != head && l.base == (uintptr_t)__ehdr_start; /* this library */
-        for (unsigned long i = 0; i < l.phnum && !guard; i++) {
-            const ElfW(Phdr) *ph = &l.phdr[i];
-            guard = ph->p_type == PT_LOAD && malloc_at - (l.base + ph->p_vaddr) < ph->p_memsz;
-        }
-        me_safepoint_visit(&l, guard);
+        if (me_loaded_phdrs(&l))
+            me_safepoint_visit(&l, true);
     }
     atomic_store_explicit(&ranges_state, RANGES_READY, memory_order_release);
     return true;
