@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Signal-initiated exit: real programs under the preload, real signals. */
 #include <check.h>
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,6 +54,59 @@ START_TEST(sigterm_runs_everything_exit_runs)
     ck_assert_str_eq(p.err_buf, "");
     proc_free(&p);
     free(want);
+}
+END_TEST
+
+/* ld.so run as the program (the way a loader path is tried by hand, or
+ * by tools that pick the dynamic linker): no interpreter in the auxiliary
+ * vector; the shim finds the objects another way. */
+static const char *interpreter(void)
+{
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+    unsigned long n = getauxval(AT_PHNUM);
+    uintptr_t bias = 0;
+    for (unsigned long i = 0; i < n; i++)
+        if (ph[i].p_type == PT_PHDR)
+            bias = (uintptr_t)ph - ph[i].p_vaddr;
+    for (unsigned long i = 0; i < n; i++)
+        if (ph[i].p_type == PT_INTERP)
+            return (const char *)(bias + ph[i].p_vaddr);
+    return NULL;
+}
+
+START_TEST(sigterm_runs_everything_under_the_dynamic_linker_run_by_hand)
+{
+    const char *ld = interpreter();
+    ck_assert_ptr_nonnull(ld);
+    int st;
+    char *want = reference("exitfns", "exit", &st);
+    struct proc p;
+    char line[64];
+    proc_start_ready(&p, true, NULL, T, line, sizeof line, ld, prog_path("exitfns"), "wait");
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_died_by(&p, SIGTERM);
+    ck_assert_str_eq(p.out_buf, want);
+    ck_assert_str_eq(p.err_buf, "");
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
+/* Loaded with dlopen() after the program changed its environment: the
+ * constructor gets an environ that is no longer the initial stack's. */
+START_TEST(sigterm_runs_exit_functions_when_the_shim_is_dlopened)
+{
+    struct proc p;
+    char line[64];
+    proc_start_ready(&p, false, NULL, T, line, sizeof line, prog_path("dlopen_shim"),
+                     shim_path());
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_died_by(&p, SIGTERM);
+    ck_assert_str_eq(p.out_buf, "main line\ncleanup\n");
+    ck_assert_str_eq(p.err_buf, "");
+    proc_free(&p);
 }
 END_TEST
 
@@ -762,6 +817,8 @@ static Suite *suite(void)
     TCase *tc = tcase_create("signal-initiated exit");
     tcase_set_timeout(tc, 60);
     me_add_test(tc, sigterm_runs_everything_exit_runs);
+    me_add_test(tc, sigterm_runs_everything_under_the_dynamic_linker_run_by_hand);
+    me_add_test(tc, sigterm_runs_exit_functions_when_the_shim_is_dlopened);
     me_add_test(tc, cxx_static_destructors_run);
     me_add_test(tc, sigint_runs_everything);
     me_add_test(tc, signals_variable_chooses_signals);
