@@ -47,7 +47,9 @@ bool me_loaded_phdrs(struct me_loaded *l);
 /* The list as the walk found it (NULL after a dl_iterate_phdr walk), and
  * how many objects were loaded at start-up: those are never unloaded, so
  * the first n of the list can be read later without the loader's lock,
- * in a signal handler too. */
+ * in a signal handler too. (One that another library's constructor
+ * dlopen()ed before the shim's ran is counted as well; were it dlclose()d
+ * later, its entry would be gone: no such library is known.) */
 const struct link_map *me_objects_initial(unsigned *n);
 
 #endif
