@@ -149,10 +149,8 @@ ME_START static void do_init(void)
     me_split_layout();
     if (ctor_envp) { /* else another library's constructor called in first */
         char **end = collect_vars(ctor_envp);
-        if (ctor_envp_initial) {
-            me_auxv_read((const ElfW(auxv_t) *)(end + 1), &auxv);
-            have_auxv = true;
-        }
+        if (ctor_envp_initial)
+            have_auxv = me_auxv_read((const ElfW(auxv_t) *)(end + 1), &auxv);
     }
     const struct link_map *list = have_auxv ? me_objects_list(&auxv) : NULL;
     struct walk w = {.listed = list != NULL};

@@ -21,7 +21,7 @@
 static const struct link_map *initial_head;
 static unsigned initial_count;
 
-ME_START void me_auxv_read(const ElfW(auxv_t) *v, struct me_auxv *a)
+ME_START bool me_auxv_read(const ElfW(auxv_t) *v, struct me_auxv *a)
 {
     *a = (struct me_auxv){0};
     for (; v->a_type != AT_NULL; v++) {
@@ -33,6 +33,7 @@ ME_START void me_auxv_read(const ElfW(auxv_t) *v, struct me_auxv *a)
         default: break;
         }
     }
+    return a->phdr && a->phnum;
 }
 
 ME_START bool me_loaded_phdrs(struct me_loaded *l)

@@ -17,8 +17,11 @@ struct me_auxv {
     bool secure;             /* AT_SECURE */
 };
 /* v: the vector, which follows the terminating NULL of the environment
- * the process started with, on its initial stack. */
-void me_auxv_read(const ElfW(auxv_t) *v, struct me_auxv *a);
+ * the process started with, on its initial stack. False if it holds no
+ * program headers, which the kernel always gives: then v was not the
+ * vector (an earlier constructor's unsetenv() shifted the environment's
+ * terminator down), and nothing in *a is to be believed. */
+bool me_auxv_read(const ElfW(auxv_t) *v, struct me_auxv *a);
 
 struct me_loaded {
     uintptr_t base;           /* load bias */

@@ -110,6 +110,32 @@ START_TEST(sigterm_runs_exit_functions_when_the_shim_is_dlopened)
 }
 END_TEST
 
+/* A preload before the shim unsets a variable in its constructor: the
+ * environment's terminator moves down, and what follows it is not the
+ * auxiliary vector; the shim must notice (AT_SECURE is read there). */
+START_TEST(sigterm_runs_everything_after_an_earlier_constructors_unsetenv)
+{
+    int st;
+    char *want = reference("exitfns", "exit", &st);
+    char preload[2048];
+    /* the later preload's constructor runs first */
+    snprintf(preload, sizeof preload, "LD_PRELOAD=%s:%s", shim_path(),
+             prog_path("libunsetenv_preload.so"));
+    const char *const env[] = {"ME_UNSET_ME=1", preload, "MULTIEXIT_VERBOSE=1", NULL};
+    struct proc p;
+    char line[64];
+    proc_start_ready(&p, false, env, T, line, sizeof line, prog_path("exitfns"), "wait");
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_died_by(&p, SIGTERM);
+    ck_assert_str_eq(p.out_buf, want);
+    ck_assert_int_eq(count_of(p.err_buf, "multiexit: active in "), 1);
+    ck_assert_int_eq(count_of(p.err_buf, "ran 4 exit functions, dying by SIGTERM"), 1);
+    proc_free(&p);
+    free(want);
+}
+END_TEST
+
 START_TEST(cxx_static_destructors_run)
 {
     int st;
@@ -382,6 +408,43 @@ START_TEST(secure_mode_is_left_alone)
     proc_free(&p);
     /* the same program, not privileged: the library manages its signals */
     proc_start_ready(&p, false, NULL, T, line, sizeof line, prog_path("secure_prog"));
+    ck_assert_str_eq(line, "secure=0 set_signals=0 term=default");
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_died_by(&p, SIGTERM);
+    ck_assert_str_eq(p.out_buf, "secure exitfn\n");
+    proc_free(&p);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* The same, with a library whose constructor runs before the shim's and
+ * calls unsetenv(): what follows the environment's new terminator is not
+ * the auxiliary vector, and AT_SECURE must not be read from it as 0. */
+START_TEST(secure_mode_is_left_alone_after_an_earlier_unsetenv)
+{
+    char dir[] = "/tmp/me-secure-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    chmod(dir, 0755);
+    char copy[256], cmd[1024];
+    snprintf(copy, sizeof copy, "%s/secure_unset_prog", dir);
+    snprintf(cmd, sizeof cmd, "cp %s %s && chgrp 65534 %s && chmod 2755 %s",
+             prog_path("secure_unset_prog"), copy, copy, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    static const char *const env[] = {"ME_UNSET_ME=1", "MULTIEXIT_VERBOSE=1", NULL};
+    struct proc p;
+    char line[128];
+    proc_start_ready(&p, false, env, T, line, sizeof line, copy);
+    ck_assert_str_eq(line, "secure=1 set_signals=-1/EPERM term=default");
+    proc_kill(&p, SIGTERM);
+    proc_finish(&p, T);
+    ck_assert_died_by(&p, SIGTERM);
+    ck_assert_str_eq(p.out_buf, "");
+    ck_assert_str_eq(p.err_buf, "");
+    proc_free(&p);
+    /* not privileged: managed, the cleanup runs */
+    proc_start_ready(&p, false, env, T, line, sizeof line, prog_path("secure_unset_prog"));
     ck_assert_str_eq(line, "secure=0 set_signals=0 term=default");
     proc_kill(&p, SIGTERM);
     proc_finish(&p, T);
@@ -819,6 +882,7 @@ static Suite *suite(void)
     me_add_test(tc, sigterm_runs_everything_exit_runs);
     me_add_test(tc, sigterm_runs_everything_under_the_dynamic_linker_run_by_hand);
     me_add_test(tc, sigterm_runs_exit_functions_when_the_shim_is_dlopened);
+    me_add_test(tc, sigterm_runs_everything_after_an_earlier_constructors_unsetenv);
     me_add_test(tc, cxx_static_destructors_run);
     me_add_test(tc, sigint_runs_everything);
     me_add_test(tc, signals_variable_chooses_signals);
@@ -854,6 +918,7 @@ static Suite *suite(void)
     tcase_set_tags(secure, "setgid");
     tcase_set_timeout(secure, 60);
     me_add_test(secure, secure_mode_is_left_alone);
+    me_add_test(secure, secure_mode_is_left_alone_after_an_earlier_unsetenv);
     suite_add_tcase(s, secure);
     /* Not with the shim built with AddressSanitizer (the sanitizer job
      * excludes the tag): its runtime takes SIGSEGV over and aborts, and a

@@ -155,13 +155,19 @@ START_TEST(the_auxiliary_vector_after_the_environment)
     ElfW(auxv_t) v[] = {{AT_PHDR, {0x1000}}, {AT_PAGESZ, {4096}}, {AT_PHNUM, {9}},
                         {AT_BASE, {0x7000}}, {AT_SECURE, {1}}, {AT_NULL, {0}}};
     struct me_auxv a;
-    me_auxv_read(v, &a);
+    ck_assert(me_auxv_read(v, &a));
     ck_assert_uint_eq((uintptr_t)a.phdr, 0x1000);
     ck_assert_uint_eq(a.phnum, 9);
     ck_assert_uint_eq(a.ldso_base, 0x7000);
     ck_assert(a.secure);
     struct me_auxv mine = auxv_of_this_process();
     ck_assert(!mine.secure);
+    /* an environment whose terminator an unsetenv() moved down: the next
+     * slot is the old terminator, read as an empty vector */
+    ElfW(auxv_t) none[] = {{AT_NULL, {0}}};
+    ck_assert(!me_auxv_read(none, &a));
+    ElfW(auxv_t) no_headers[] = {{AT_SECURE, {1}}, {AT_NULL, {0}}};
+    ck_assert(!me_auxv_read(no_headers, &a));
 }
 END_TEST
 
