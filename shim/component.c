@@ -19,10 +19,11 @@
 /* The object's identity (aligned: bit 0 is free), or 0. */
 static uintptr_t object_of(const void *addr)
 {
-    if (!ME_REAL(find_object_fn))
+    int (*find)(void *, struct me_dl_find_object *) = ME_REAL(find_object_fn);
+    if (!find)
         return me_objects_find((uintptr_t)addr);
     struct me_dl_find_object r;
-    if (ME_REAL(find_object_fn)((void *)addr, &r) != 0)
+    if (find((void *)addr, &r) != 0)
         return 0;
     return (uintptr_t)r.link_map;
 }
