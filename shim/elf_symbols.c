@@ -92,24 +92,26 @@ ME_START static bool acceptable(struct me_elf_object *o, uint32_t idx)
     return !o->versym || (o->versym[idx] & 0x7fff) < 2 || !(o->versym[idx] & 0x8000);
 }
 
-/* The Bloom filter's answer alone: false if the object surely does not
- * define the name (most objects asked), true if it may. */
-bool me_elf_may_define(uintptr_t base, const ElfW(Dyn) *dynamic, uint32_t hash)
+/* The GNU hash table's Bloom filter: false if the object surely does not
+ * define a name with this hash (and for an empty table). */
+static inline __attribute__((always_inline)) bool bloom_admits(const uint32_t *h, uint32_t hash)
+{
+    uint32_t bloom_size = h[2], shift = h[3];
+    const ElfW(Addr) *bloom = (const ElfW(Addr) *)(h + 4);
+    const unsigned bits = sizeof(ElfW(Addr)) * 8;
+    if (h[0] == 0 || bloom_size == 0)
+        return false;
+    ElfW(Addr) word = bloom[(hash / bits) & (bloom_size - 1)];
+    ElfW(Addr) mask = ((ElfW(Addr))1 << (hash % bits)) | ((ElfW(Addr))1 << ((hash >> shift) % bits));
+    return (word & mask) == mask;
+}
+
+ME_START bool me_elf_may_define(uintptr_t base, const ElfW(Dyn) *dynamic, uint32_t hash)
 {
     struct me_elf_object o = {.base = base};
-    for (const ElfW(Dyn) *d = dynamic; d && d->d_tag != DT_NULL; d++) {
-        if (d->d_tag != DT_GNU_HASH)
-            continue;
-        const uint32_t *h = dyn_ptr(&o, d->d_un.d_ptr);
-        uint32_t bloom_size = h[2], shift = h[3];
-        const ElfW(Addr) *bloom = (const ElfW(Addr) *)(h + 4);
-        const unsigned bits = sizeof(ElfW(Addr)) * 8;
-        if (bloom_size == 0)
-            return true;
-        ElfW(Addr) word = bloom[(hash / bits) & (bloom_size - 1)];
-        ElfW(Addr) mask = ((ElfW(Addr))1 << (hash % bits)) | ((ElfW(Addr))1 << ((hash >> shift) % bits));
-        return (word & mask) == mask;
-    }
+    for (const ElfW(Dyn) *d = dynamic; d && d->d_tag != DT_NULL; d++)
+        if (d->d_tag == DT_GNU_HASH)
+            return bloom_admits(dyn_ptr(&o, d->d_un.d_ptr), hash);
     return true; /* no GNU hash table: cannot tell */
 }
 
@@ -117,16 +119,10 @@ ME_START enum me_elf_found me_elf_find(struct me_elf_object *o, const char *name
                               uint32_t hash, void **addr)
 {
     const uint32_t *h = o->gnu_hash;
-    uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], shift = h[3];
-    const ElfW(Addr) *bloom = (const ElfW(Addr) *)(h + 4);
-    const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size);
+    uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2];
+    const uint32_t *buckets = (const uint32_t *)((const ElfW(Addr) *)(h + 4) + bloom_size);
     const uint32_t *chain = buckets + nbuckets;
-    const unsigned bits = sizeof(ElfW(Addr)) * 8;
-    if (nbuckets == 0 || bloom_size == 0)
-        return ME_ELF_NONE;
-    ElfW(Addr) word = bloom[(hash / bits) & (bloom_size - 1)];
-    ElfW(Addr) mask = ((ElfW(Addr))1 << (hash % bits)) | ((ElfW(Addr))1 << ((hash >> shift) % bits));
-    if ((word & mask) != mask)
+    if (!bloom_admits(h, hash))
         return ME_ELF_NONE;
     uint32_t idx = buckets[hash % nbuckets];
     if (idx < symoffset)

@@ -30,9 +30,9 @@ uint32_t me_elf_hash(const char *name);
 #define ME_HASH_COPY_MARK 0x3b62914fu /* "multiexit_version" */
 #define ME_HASH_MALLOC 0x0d39ad3du    /* "malloc" */
 
-/* False if the object's Bloom filter says it does not define the name with
- * this hash: a few instructions, where me_elf_open and me_elf_find walk
- * the dynamic section and the hash chain. */
+/* False if the object's Bloom filter says it does not define a name with
+ * this hash (me_elf_find's first test): a few instructions, where
+ * me_elf_open and me_elf_find walk the dynamic section and the chain. */
 bool me_elf_may_define(uintptr_t base, const ElfW(Dyn) *dynamic, uint32_t hash);
 
 enum me_elf_found { ME_ELF_NONE, ME_ELF_DEFINED, ME_ELF_IFUNC };

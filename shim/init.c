@@ -65,17 +65,9 @@ ME_START static void visit_object(struct me_loaded *l, void *arg)
     if (opened && wanted)
         me_real_visit(&o, w->after_self);
     /* from the linker's list, the ranges are read when a signal first
-     * needs them (me_safepoint_defer); else now, with the object that
-     * provides the program's malloc (the first that defines it) */
-    if (!w->listed) {
-        ME_START_DATA static const char malloc_name[] = "malloc";
-        void *addr;
-        bool defines_malloc = !w->malloc_seen && opened &&
-                              me_elf_find(&o, malloc_name, sizeof malloc_name - 1, ME_HASH_MALLOC,
-                                          &addr) != ME_ELF_NONE;
-        w->malloc_seen = w->malloc_seen || defines_malloc;
-        me_safepoint_visit(l, self || defines_malloc);
-    }
+     * needs them (me_safepoint_defer); else now */
+    if (!w->listed && me_safepoint_wants(l, self, &w->malloc_seen))
+        me_safepoint_guard(l);
     if (self)
         w->after_self = true;
 }

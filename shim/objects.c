@@ -6,9 +6,10 @@
  * program headers where the symbol lookup wants the dynamic section: each
  * object's headers were scanned for it. The linker's list (struct
  * link_map, public in <link.h>: base, name, dynamic section) is reached
- * through ld.so's exported _r_debug, which the shim finds in ld.so's own
- * hash table: ld.so's address is in the auxiliary vector. No lock is
- * taken: at a constructor's time every object on the list is loaded and
+ * through the program's DT_DEBUG entry, where ld.so puts its struct
+ * r_debug for debuggers (the program's headers are in the auxiliary
+ * vector), or else through ld.so's exported _r_debug, found in ld.so's own
+ * hash table (ld.so's address is in the vector too). No lock is taken: at a constructor's time every object on the list is loaded and
  * relocated, and the objects loaded at start-up are never unloaded. */
 #include "objects.h"
 

@@ -31,8 +31,8 @@ struct me_loaded {
     unsigned long phnum;
 };
 
-/* The dynamic linker's own list of objects, reached through ld.so's
- * _r_debug; NULL if ld.so cannot be found (run as the program itself). */
+/* The dynamic linker's own list of objects, reached through the program's
+ * DT_DEBUG entry or else ld.so's _r_debug; NULL if neither can be found. */
 const struct link_map *me_objects_list(const struct me_auxv *auxv);
 /* Calls fn for each object in load order, the vDSO left out: from list,
  * or through dl_iterate_phdr if list is NULL (auxv may be NULL then). */

@@ -92,10 +92,29 @@ ME_START static bool guarded_name(const char *path)
     return false;
 }
 
-ME_START void me_safepoint_visit(struct me_loaded *l, bool guard)
+/* The object that provides the program's malloc is the first in load
+ * order to define it (a program's or a preload's own allocator has locks
+ * of its own). */
+ME_START static bool defines_malloc(const struct me_loaded *l)
 {
-    if (!guard && !guarded_name(l->name))
-        return;
+    ME_START_DATA static const char name[] = "malloc";
+    struct me_elf_object o;
+    void *addr;
+    return me_elf_may_define(l->base, l->dynamic, ME_HASH_MALLOC) &&
+           me_elf_open(&o, l->base, l->dynamic) &&
+           me_elf_find(&o, name, sizeof name - 1, ME_HASH_MALLOC, &addr) != ME_ELF_NONE;
+}
+
+ME_START bool me_safepoint_wants(const struct me_loaded *l, bool self, bool *malloc_seen)
+{
+    bool guard = self || guarded_name(l->name);
+    if (!*malloc_seen && !self && defines_malloc(l))
+        guard = *malloc_seen = true;
+    return guard;
+}
+
+ME_START void me_safepoint_guard(struct me_loaded *l)
+{
     if (!me_loaded_phdrs(l))
         return;
     for (unsigned long i = 0; i < l->phnum && nguarded < MAX_RANGES; i++) {
@@ -133,29 +152,17 @@ static bool ranges_ready(void)
     bool malloc_seen = false;
     const struct link_map *m = me_objects_initial(&n);
     for (const struct link_map *head = m; m && n > 0; m = m->l_next, n--) {
-        struct me_loaded l = {.base = m->l_addr, .name = m->l_name ? m->l_name : ""};
-        if (me_object_is_vdso(l.name))
-            continue;
+        struct me_loaded l = {.base = m->l_addr, .name = m->l_name ? m->l_name : "",
+                              .dynamic = m->l_ld};
         bool self = m != head && l.base == (uintptr_t)__ehdr_start; /* this library */
-        bool guard = self || guarded_name(l.name);
-        /* the object that provides the program's malloc: the first that
-         * defines it (a program's or a preload's own allocator has locks
-         * of its own) */
-        struct me_elf_object o;
-        void *addr;
-        if (!malloc_seen && !self && me_elf_may_define(l.base, m->l_ld, ME_HASH_MALLOC) &&
-            me_elf_open(&o, l.base, m->l_ld) &&
-            me_elf_find(&o, "malloc", 6, ME_HASH_MALLOC, &addr) != ME_ELF_NONE)
-            guard = malloc_seen = true;
-        if (!guard)
+        if (me_object_is_vdso(l.name) || !me_safepoint_wants(&l, self, &malloc_seen))
             continue;
         unsigned long (*getauxval_fn)(unsigned long);
         if (m == head && (getauxval_fn = ME_REAL(getauxval_fn))) { /* not always at its bias */
             l.phdr = (const ElfW(Phdr) *)getauxval_fn(AT_PHDR);
             l.phnum = getauxval_fn(AT_PHNUM);
         }
-        if (me_loaded_phdrs(&l))
-            me_safepoint_visit(&l, true);
+        me_safepoint_guard(&l);
     }
     atomic_store_explicit(&ranges_state, RANGES_READY, memory_order_release);
     return true;

@@ -7,9 +7,13 @@
 
 /* Where a signal-initiated exit may run (safepoint.c). */
 struct me_loaded;
-/* Called for every loaded object at init: guards the executable segments
- * of libc, the dynamic linker etc., and of objects the caller names. */
-void me_safepoint_visit(struct me_loaded *l, bool guard);
+/* Whether an object's executable segments are guarded: libc's, the dynamic
+ * linker's, libstdc++'s, libgcc_s's, this library's (self), and those of
+ * the first object in load order to define malloc (*malloc_seen: one came
+ * before). Asked of every loaded object in load order. */
+bool me_safepoint_wants(const struct me_loaded *l, bool self, bool *malloc_seen);
+/* Guards them. */
+void me_safepoint_guard(struct me_loaded *l);
 /* Instead: libc's and the others' ranges are read from the objects loaded
  * at start-up (objects.h) when a signal first needs them. */
 void me_safepoint_defer(void);

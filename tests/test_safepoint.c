@@ -32,7 +32,9 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
     (void)arg;
     struct me_loaded l = {.base = info->dlpi_addr, .name = info->dlpi_name ? info->dlpi_name : "",
                           .phdr = info->dlpi_phdr, .phnum = info->dlpi_phnum};
-    me_safepoint_visit(&l, false);
+    static bool malloc_seen;
+    if (me_safepoint_wants(&l, false, &malloc_seen))
+        me_safepoint_guard(&l);
     return 0;
 }
 
