@@ -46,9 +46,10 @@ static void setup(void)
 }
 
 /* The shim's usual start-up: the objects from the dynamic linker's list,
- * their ranges read at the first question (safepoint.c, ranges_ready),
- * malloc's object found then (real.c, me_real_resolve). */
+ * their ranges read at the first question (safepoint.c, ranges_ready:
+ * the program's headers through ME_REAL(getauxval_fn), real.c). */
 
+/* nothing per object: the walk records the list, as the shim's does */
 static void visit_listed(struct me_loaded *l, void *arg)
 {
     (void)arg;
