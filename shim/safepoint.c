@@ -47,7 +47,9 @@ struct range {
 
 #define MAX_RANGES 12 /* a few objects (at most 8 match), one executable segment each */
 static struct range guarded[MAX_RANGES];
-static int nguarded;
+/* Published with release: the deferred read adds the malloc provider's
+ * ranges while other threads may be searching the ones before. */
+static _Atomic int nguarded;
 
 /* The end of a string, a word at a time: an aligned load never crosses
  * into another page, so reading past the terminator is harmless (and
@@ -105,33 +107,47 @@ ME_START static bool defines_malloc(const struct me_loaded *l)
            me_elf_find(&o, name, sizeof name - 1, ME_HASH_MALLOC, &addr) != ME_ELF_NONE;
 }
 
+/* Whether the object is the first in load order (bar this library) to
+ * define malloc: asked of each object in order until one is. */
+ME_START static bool provides_malloc(const struct me_loaded *l, bool self, bool *malloc_seen)
+{
+    if (*malloc_seen || self || !defines_malloc(l))
+        return false;
+    return *malloc_seen = true;
+}
+
 ME_START bool me_safepoint_wants(const struct me_loaded *l, bool self, bool *malloc_seen)
 {
-    bool guard = self || guarded_name(l->name);
-    if (!*malloc_seen && !self && defines_malloc(l))
-        guard = *malloc_seen = true;
-    return guard;
+    bool named = self || guarded_name(l->name);
+    return provides_malloc(l, self, malloc_seen) || named;
 }
 
 ME_START void me_safepoint_guard(struct me_loaded *l)
 {
     if (!me_loaded_phdrs(l))
         return;
-    for (unsigned long i = 0; i < l->phnum && nguarded < MAX_RANGES; i++) {
+    int n = atomic_load_explicit(&nguarded, memory_order_relaxed);
+    for (unsigned long i = 0; i < l->phnum && n < MAX_RANGES; i++) {
         const ElfW(Phdr) *ph = &l->phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
             continue;
-        guarded[nguarded].lo = l->base + ph->p_vaddr;
-        guarded[nguarded].hi = guarded[nguarded].lo + ph->p_memsz;
-        nguarded++;
+        guarded[n].lo = l->base + ph->p_vaddr;
+        guarded[n].hi = guarded[n].lo + ph->p_memsz;
+        n++;
     }
+    atomic_store_explicit(&nguarded, n, memory_order_release);
 }
 
 /* Deferred: the ranges are read at the first signal that asks where it
  * interrupted, from the objects loaded at start-up (never unloaded, their
  * list read without the loader's lock): most processes never get one, and
- * reading every object's name cost each of them a thousand instructions. */
-enum { RANGES_READY, RANGES_DEFERRED, RANGES_READING };
+ * reading every object's name cost each of them a thousand instructions.
+ * In two steps: the objects guarded by name (and this library) first,
+ * which is all a signal landing in libc needs (a daemon blocked in
+ * epoll_wait or pause); which object provides malloc, which takes a
+ * lookup in each object's hash table up to it, only when an address
+ * lies outside all of those. */
+enum { RANGES_READY, RANGES_DEFERRED, RANGES_READING, RANGES_NAMED, RANGES_READING_MALLOC };
 static _Atomic int ranges_state = RANGES_READY;
 
 ME_START void me_safepoint_defer(void) { atomic_store(&ranges_state, RANGES_DEFERRED); }
@@ -139,23 +155,28 @@ ME_START void me_safepoint_defer(void) { atomic_store(&ranges_state, RANGES_DEFE
 #if ME_ARCH_SAFEPOINTS
 extern const char __ehdr_start[]; /* this library's ELF header, at its load bias */
 
-/* False while another thread (or the handler this one interrupted) reads
- * them: the caller counts the spot as unsafe and tries again later. */
-static bool ranges_ready(void)
+/* The step from `from` is this caller's to take (the state becomes
+ * `reading`): false while another thread (or the handler this one
+ * interrupted) takes it, and the caller counts the spot as unsafe and
+ * tries again later. */
+static bool claim_step(int from, int reading)
 {
-    int expect = RANGES_DEFERRED;
-    if (atomic_load_explicit(&ranges_state, memory_order_acquire) == RANGES_READY)
-        return true;
-    if (!atomic_compare_exchange_strong(&ranges_state, &expect, RANGES_READING))
-        return false;
+    int expect = from;
+    return atomic_compare_exchange_strong(&ranges_state, &expect, reading);
+}
+
+/* Guards each object loaded at start-up that guard_if wants, in load
+ * order (*seen: what provides_malloc keeps). */
+static void each_initial(bool (*guard_if)(const struct me_loaded *, bool, bool *))
+{
     unsigned n;
-    bool malloc_seen = false;
+    bool seen = false;
     const struct link_map *m = me_objects_initial(&n);
     for (const struct link_map *head = m; m && n > 0; m = m->l_next, n--) {
         struct me_loaded l = {.base = m->l_addr, .name = m->l_name ? m->l_name : "",
                               .dynamic = m->l_ld};
         bool self = m != head && l.base == (uintptr_t)__ehdr_start; /* this library */
-        if (me_object_is_vdso(l.name) || !me_safepoint_wants(&l, self, &malloc_seen))
+        if (me_object_is_vdso(l.name) || !guard_if(&l, self, &seen))
             continue;
         unsigned long (*getauxval_fn)(unsigned long);
         if (m == head && (getauxval_fn = ME_REAL(getauxval_fn))) { /* not always at its bias */
@@ -164,16 +185,66 @@ static bool ranges_ready(void)
         }
         me_safepoint_guard(&l);
     }
+}
+
+static bool by_name(const struct me_loaded *l, bool self, bool *unused)
+{
+    (void)unused;
+    return self || guarded_name(l->name);
+}
+
+/* The provider of malloc, unless its name has it guarded already. */
+static bool malloc_provider_only(const struct me_loaded *l, bool self, bool *seen)
+{
+    return provides_malloc(l, self, seen) && !by_name(l, self, NULL);
+}
+
+/* The first step: the objects guarded by name. */
+static bool names_ready(void)
+{
+    int st = atomic_load_explicit(&ranges_state, memory_order_acquire);
+    if (st != RANGES_DEFERRED)
+        return st != RANGES_READING;
+    if (!claim_step(RANGES_DEFERRED, RANGES_READING))
+        return false;
+    each_initial(by_name);
+    atomic_store_explicit(&ranges_state, RANGES_NAMED, memory_order_release);
+    return true;
+}
+
+/* The second: the provider of malloc (names_ready() was true). */
+static bool all_ready(void)
+{
+    int st = atomic_load_explicit(&ranges_state, memory_order_acquire);
+    if (st != RANGES_NAMED)
+        return st == RANGES_READY;
+    if (!claim_step(RANGES_NAMED, RANGES_READING_MALLOC))
+        return false;
+    each_initial(malloc_provider_only);
     atomic_store_explicit(&ranges_state, RANGES_READY, memory_order_release);
     return true;
 }
 
-static const struct range *find(uintptr_t pc)
+static const struct range *search(uintptr_t pc)
 {
-    for (int i = 0; i < nguarded; i++)
+    int n = atomic_load_explicit(&nguarded, memory_order_acquire);
+    for (int i = 0; i < n; i++)
         if (pc >= guarded[i].lo && pc < guarded[i].hi)
             return &guarded[i];
     return NULL;
+}
+
+/* The guarded range that holds pc, or NULL; *known is false when that
+ * cannot be told yet (the malloc provider is being read elsewhere). */
+static const struct range *find(uintptr_t pc, bool *known)
+{
+    const struct range *r = search(pc);
+    if (r || atomic_load_explicit(&ranges_state, memory_order_acquire) == RANGES_READY) {
+        *known = true;
+        return r;
+    }
+    *known = all_ready();
+    return *known ? search(pc) : NULL;
 }
 
 /* System calls libc makes while holding malloc's or fork's locks. Some
@@ -252,7 +323,8 @@ static bool returns_to_unguarded_caller(const unsigned char *p, const struct ran
                                         const ucontext_t *uc)
 {
     uintptr_t ret = me_wrapper_return(p, r->lo, r->hi, uc);
-    return ret && find(ret) == NULL;
+    bool known;
+    return ret && find(ret, &known) == NULL && known;
 }
 
 bool me_context_in_write(const void *ucp)
@@ -267,12 +339,13 @@ bool me_context_is_safe(const void *ucp, const siginfo_t *info)
     const ucontext_t *uc = ucp;
     if (!uc)
         return true;
-    if (!ranges_ready())
+    if (!names_ready())
         return false;
     uintptr_t pc = me_uc_pc(uc);
-    const struct range *r = find(pc);
+    bool known;
+    const struct range *r = find(pc, &known);
     if (!r)
-        return true;
+        return known;
     const unsigned char *p = (const unsigned char *)pc;
     if (pc + ME_SYSCALL_INSN_LEN <= r->hi && me_insn_is_syscall(p)) {
         /* blocked and restarting, or about to enter */
