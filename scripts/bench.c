@@ -57,8 +57,10 @@ static void by_hand_handler(int s)
     by_hand_sig = s;
     exit(128 + s);
 }
-static void by_hand_die(void)
+static void by_hand_die(int status, void *unused)
 {
+    (void)status;
+    (void)unused;
     if (!by_hand_sig)
         return;
     sigset_t m;
@@ -69,6 +71,23 @@ static void by_hand_die(void)
     sigprocmask(SIG_UNBLOCK, &m, NULL);
     raise(by_hand_sig);
 }
+
+/* The recipe dies by the signal once exit() has run everything, the
+ * objects' destructors (_dl_fini) included, as the shim does: so its last
+ * step is registered before __libc_start_main registers _dl_fini, from the
+ * program's preinit array (which the dynamic linker runs first of all),
+ * and with on_exit(), which ties it to no object (atexit() would tie it to
+ * the program, whose destructor runs it first thing in _dl_fini).
+ * Registered from main, it would run before the destructors and skip
+ * them: a cheaper cleanup than the one compared. */
+static void by_hand_preinit(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    if (argc > 2 && strcmp(argv[1], "micro") == 0 && strcmp(argv[2], "idle-handler") == 0)
+        on_exit(by_hand_die, NULL);
+}
+__attribute__((section(".preinit_array"), used)) static void (*const by_hand_preinit_entry)(
+    int, char **, char **) = by_hand_preinit;
 
 /* Runs BODY (with i counting) in BLOCKS blocks of PER operations and
  * keeps the fastest block's time per operation in ns. The machine's noise
@@ -129,9 +148,13 @@ static int micro(const char *what)
             struct sigaction a;
             memset(&a, 0, sizeof a);
             a.sa_handler = by_hand_handler;
-            if (atexit(by_hand_die) != 0 || sigaction(SIGTERM, &a, NULL) != 0)
+            if (sigaction(SIGTERM, &a, NULL) != 0)
                 return 1;
         }
+        /* A running program has touched its data: the first touch of this
+         * page is not what either side measures (the recipe's handler and
+         * the exit function would pay it at different spots). */
+        sink = 0;
         if (atexit(one_exit_fn) != 0 || write(3, "r", 1) < 0)
             return 1;
         for (;;)
