@@ -115,27 +115,34 @@ ME_START bool me_elf_may_define(uintptr_t base, const ElfW(Dyn) *dynamic, uint32
     return true; /* no GNU hash table: cannot tell */
 }
 
-ME_START enum me_elf_found me_elf_find(struct me_elf_object *o, const char *name, size_t len,
-                              uint32_t hash, void **addr)
+ME_START const ElfW(Sym) *me_elf_symbol(struct me_elf_object *o, const char *name, size_t len,
+                                        uint32_t hash)
 {
     const uint32_t *h = o->gnu_hash;
     uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2];
     const uint32_t *buckets = (const uint32_t *)((const ElfW(Addr) *)(h + 4) + bloom_size);
     const uint32_t *chain = buckets + nbuckets;
     if (!bloom_admits(h, hash))
-        return ME_ELF_NONE;
+        return NULL;
     uint32_t idx = buckets[hash % nbuckets];
     if (idx < symoffset)
-        return ME_ELF_NONE;
+        return NULL;
     for (;; idx++) {
         uint32_t h2 = chain[idx - symoffset];
         if ((hash | 1) == (h2 | 1) && same(name, len, o->strtab + o->symtab[idx].st_name) &&
-            acceptable(o, idx)) {
-            *addr = (void *)(o->base + o->symtab[idx].st_value);
-            return ELF64_ST_TYPE(o->symtab[idx].st_info) == STT_GNU_IFUNC ? ME_ELF_IFUNC
-                                                                         : ME_ELF_DEFINED;
-        }
+            acceptable(o, idx))
+            return &o->symtab[idx];
         if (h2 & 1)
-            return ME_ELF_NONE;
+            return NULL;
     }
+}
+
+ME_START enum me_elf_found me_elf_find(struct me_elf_object *o, const char *name, size_t len,
+                              uint32_t hash, void **addr)
+{
+    const ElfW(Sym) *s = me_elf_symbol(o, name, len, hash);
+    if (!s)
+        return ME_ELF_NONE;
+    *addr = (void *)(o->base + s->st_value);
+    return ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC ? ME_ELF_IFUNC : ME_ELF_DEFINED;
 }

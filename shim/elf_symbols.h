@@ -35,6 +35,11 @@ uint32_t me_elf_hash(const char *name);
  * me_elf_open and me_elf_find walk the dynamic section and the chain. */
 bool me_elf_may_define(uintptr_t base, const ElfW(Dyn) *dynamic, uint32_t hash);
 
+/* The default-version definition of name in this object (below), its
+ * symbol itself (its size, its type): NULL if none. */
+const ElfW(Sym) *me_elf_symbol(struct me_elf_object *o, const char *name, size_t len,
+                               uint32_t hash);
+
 enum me_elf_found { ME_ELF_NONE, ME_ELF_DEFINED, ME_ELF_IFUNC };
 /* The default-version definition of name, as dlsym would choose it in this
  * object: defined, global or weak, not a hidden (non-default) version.

@@ -118,3 +118,29 @@ ME_START void *me_real_lazy(void **slot, const char *name)
 }
 
 ME_START void *me_real_global(const char *name) { return me_dlsym(RTLD_DEFAULT, name); }
+
+void *me_real_global_sym(const char *name, const ElfW(Sym) **sym)
+{
+    size_t len = 0;
+    while (name[len])
+        len++;
+    uint32_t hash = me_elf_hash(name);
+    unsigned n;
+    *sym = NULL;
+    for (const struct link_map *m = me_objects_initial(&n); m && n > 0; m = m->l_next, n--) {
+        struct me_elf_object o;
+        if (me_object_is_vdso(m->l_name) || !me_elf_may_define(m->l_addr, m->l_ld, hash))
+            continue;
+        if (!me_elf_open(&o, m->l_addr, m->l_ld))
+            break; /* no GNU hash table: dlsym can tell */
+        const ElfW(Sym) *s = me_elf_symbol(&o, name, len, hash);
+        if (!s)
+            continue;
+        if (ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC)
+            break; /* only the dynamic linker may run its resolver */
+        *sym = s;
+        return (void *)(o.base + s->st_value);
+    }
+    /* not loaded at start-up (a library dlopen()ed since), or not at all */
+    return me_dlsym(RTLD_DEFAULT, name);
+}

@@ -2,6 +2,7 @@
 #ifndef ME_REAL_H
 #define ME_REAL_H
 
+#include <link.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,5 +66,10 @@ void *me_real_lazy(void **slot, const char *name);
     })
 /* dlsym(RTLD_DEFAULT, name): an ordinary reference's binding */
 void *me_real_global(const char *name);
+/* The same, read from the objects loaded at start-up where one of them
+ * defines it (dlsym takes the loader's lock and ~1,000 instructions a
+ * name), with *sym its symbol (its size); else dlsym's answer, *sym NULL.
+ * Not safe in a signal handler (dlsym). */
+void *me_real_global_sym(const char *name, const ElfW(Sym) **sym);
 
 #endif

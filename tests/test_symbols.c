@@ -237,6 +237,31 @@ START_TEST(a_name_left_to_its_first_use_is_found_as_dlsym_finds_it)
 }
 END_TEST
 
+/* A global name read from the objects loaded at start-up (the Python
+ * path's C API) is where dlsym(RTLD_DEFAULT) finds it, with the size
+ * dladdr1 reads for it; a name no object defines is dlsym's NULL. */
+START_TEST(a_global_name_is_found_as_dlsym_finds_it_with_its_size)
+{
+    struct me_auxv a = auxv_of_this_process();
+    walked = 0;
+    me_objects_walk(me_objects_list(&a), &a, count, NULL);
+    static const char *const names[] = {"malloc", "printf", "environ", "_dl_find_object",
+                                        "the_list_is_found_through_the_programs_dt_debug_fn"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const ElfW(Sym) *sym, *expect_sym = NULL;
+        void *got = me_real_global_sym(names[i], &sym), *expect = dlsym(RTLD_DEFAULT, names[i]);
+        ck_assert_msg(got == expect, "%s: %p, dlsym's %p", names[i], got, expect);
+        Dl_info info;
+        if (!expect)
+            continue;
+        ck_assert_msg(sym != NULL, "%s: no symbol", names[i]);
+        ck_assert(dladdr1(expect, &info, (void **)&expect_sym, RTLD_DL_SYMENT) && expect_sym);
+        ck_assert_msg(sym->st_size == expect_sym->st_size, "%s: size %lu, dladdr1's %lu", names[i],
+                      (unsigned long)sym->st_size, (unsigned long)expect_sym->st_size);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("symbols");
@@ -255,6 +280,7 @@ static Suite *suite(void)
     me_add_test(objects, the_auxiliary_vector_after_the_environment);
     me_add_test(objects, both_walks_see_the_same_objects);
     me_add_test(objects, a_name_left_to_its_first_use_is_found_as_dlsym_finds_it);
+    me_add_test(objects, a_global_name_is_found_as_dlsym_finds_it_with_its_size);
     suite_add_tcase(s, objects);
     return s;
 }

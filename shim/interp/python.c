@@ -110,10 +110,34 @@ static bool look_up(void)
     void **slot = (void **)&st->api;
     const char *name = api_names;
     for (size_t i = 0; i < sizeof st->api / sizeof(void *); i++, name += strlen(name) + 1) {
-        slot[i] = me_real_global(name);
+        const ElfW(Sym) *sym;
+        slot[i] = me_real_global_sym(name, &sym);
         if (!slot[i])
             return false;
     }
+    return true;
+}
+
+/* Where the function name (a definition the dynamic linker would bind an
+ * ordinary reference to) lies: from its symbol's size, or dladdr1's where
+ * the objects loaded at start-up do not hold it (dladdr1 searches the whole
+ * symbol table of the object: a third of what the shim cost a CPython
+ * start-up). */
+static bool extent(const char *name, uintptr_t *lo, uintptr_t *hi)
+{
+    const ElfW(Sym) *sym = NULL;
+    void *f = me_real_global_sym(name, &sym);
+    if (f && !sym) {
+        /* dladdr1's only version is a later one than the shim's other needs */
+        int (*dladdr1_fn)(const void *, Dl_info *, void **, int) = me_real_global("dladdr1");
+        Dl_info info;
+        if (!dladdr1_fn || !dladdr1_fn(f, &info, (void **)&sym, RTLD_DL_SYMENT))
+            sym = NULL;
+    }
+    if (!f || !sym)
+        return false;
+    *lo = (uintptr_t)f;
+    *hi = (uintptr_t)f + sym->st_size;
     return true;
 }
 
@@ -129,17 +153,9 @@ static bool interpreter_is_main(void)
     static const char mains[] = "Py_BytesMain\0Py_Main\0Py_RunMain";
     uintptr_t lo[3] = {0}, hi[3] = {0};
     const char *name = mains;
-    /* dladdr1's only version is a later one than the shim's other needs */
-    int (*dladdr1_fn)(const void *, Dl_info *, void **, int) = me_real_global("dladdr1");
-    for (int i = 0; i < 3 && dladdr1_fn; i++, name += strlen(name) + 1) {
-        void *f = me_real_global(name);
-        Dl_info info;
-        const ElfW(Sym) *sym = NULL;
-        if (f && dladdr1_fn(f, &info, (void **)&sym, RTLD_DL_SYMENT) && sym) {
-            lo[i] = (uintptr_t)f;
-            hi[i] = (uintptr_t)f + sym->st_size;
-        }
-    }
+    for (int i = 0; i < 3; i++, name += strlen(name) + 1)
+        if (!extent(name, &lo[i], &hi[i]))
+            lo[i] = hi[i] = 0;
     for (; p < end; p++)
         for (int i = 0; i < 3; i++)
             if (*p > lo[i] && *p < hi[i])
