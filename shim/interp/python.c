@@ -121,7 +121,7 @@ static bool look_up(void)
 /* Where the function name (a definition the dynamic linker would bind an
  * ordinary reference to) lies: from its symbol's size, or dladdr1's where
  * the objects loaded at start-up do not hold it (dladdr1 searches the whole
- * symbol table of the object: a third of what the shim cost a CPython
+ * symbol table of the object: two thirds of what the shim cost a CPython
  * start-up). */
 static bool extent(const char *name, uintptr_t *lo, uintptr_t *hi)
 {
