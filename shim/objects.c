@@ -9,8 +9,9 @@
  * through the program's DT_DEBUG entry, where ld.so puts its struct
  * r_debug for debuggers (the program's headers are in the auxiliary
  * vector), or else through ld.so's exported _r_debug, found in ld.so's own
- * hash table (ld.so's address is in the vector too). No lock is taken: at a constructor's time every object on the list is loaded and
- * relocated, and the objects loaded at start-up are never unloaded. */
+ * hash table (ld.so's address is in the vector too). No lock is taken: at
+ * a constructor's time every object on the list is loaded and relocated,
+ * and the objects loaded at start-up are never unloaded. */
 #include "objects.h"
 
 #include <elf.h>

@@ -154,8 +154,7 @@ static bool interpreter_is_main(void)
     uintptr_t lo[3] = {0}, hi[3] = {0};
     const char *name = mains;
     for (int i = 0; i < 3; i++, name += strlen(name) + 1)
-        if (!extent(name, &lo[i], &hi[i]))
-            lo[i] = hi[i] = 0;
+        (void)extent(name, &lo[i], &hi[i]); /* left 0..0 where not found */
     for (; p < end; p++)
         for (int i = 0; i < 3; i++)
             if (*p > lo[i] && *p < hi[i])
