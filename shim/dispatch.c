@@ -29,6 +29,7 @@
 #include "real.h"
 #include "running.h"
 #include "interp/python.h"
+#include "placement.h"
 
 /* glibc's own signals (cancellation, setxid) must never be blocked. */
 #define LIBC_PRIVATE (ME_SIGBIT(32) | ME_SIGBIT(33))
@@ -137,7 +138,9 @@ static inline __attribute__((always_inline)) bool run_chain(int sig, siginfo_t *
     return true;
 }
 
-void me_dispatch(int sig, siginfo_t *info, void *uc)
+/* The whole delivery: off the signal page (the program handles this
+ * signal; its handlers' own code is elsewhere too). */
+static __attribute__((noinline)) void dispatch_chain(int sig, siginfo_t *info, void *uc)
 {
     /* errno is kept for the handlers and restored after them; not read on
      * the way straight to the exit (the shim's own paths there make raw
@@ -178,4 +181,29 @@ void me_dispatch(int sig, siginfo_t *info, void *uc)
         stop_by(sig);
     if (keep_errno)
         errno = err;
+}
+
+/* The default action of a terminating signal with no handler to run and
+ * no exit under way: what a SIGTERM to a program that never handles it
+ * takes, straight to the exit path. False: the chain decides. */
+ME_SIGNAL static __attribute__((noinline)) bool straight_to_exit(int sig, siginfo_t *info,
+                                                                 void *uc)
+{
+    struct me_chain_pin p;
+    me_chain_pin(sig, (uintptr_t)__builtin_frame_address(0), &p);
+    bool straight = p.n == 0 && p.disp->fn == (void *)SIG_DFL && me_default_terminates(sig) &&
+                    !me_python_takes(sig) && !me_exit_in_progress();
+    me_chain_unpin(&p);
+    if (straight)
+        me_exit_from_signal(sig, info, uc);
+    return straight;
+}
+
+/* The kernel-level handler. Its own frame is gone (a tail call) before
+ * the chain runs: a handler on an alternate stack finds it as deep as
+ * the dispatcher alone makes it. */
+ME_SIGNAL void me_dispatch(int sig, siginfo_t *info, void *uc)
+{
+    if (!straight_to_exit(sig, info, uc))
+        dispatch_chain(sig, info, uc);
 }

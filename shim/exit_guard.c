@@ -15,6 +15,7 @@
 #include "die_by.h"
 #include "kernel_disp.h"
 #include "real.h"
+#include "placement.h"
 
 #include <string.h>
 
@@ -28,7 +29,7 @@ static void raised(int sig)
 }
 
 /* One system call when the disposition is SIG_DFL, as it mostly is. */
-static void guard(int s)
+ME_SIGNAL static void guard(int s)
 {
     struct sigaction a, old;
     memset(&a, 0, sizeof a);
@@ -43,7 +44,7 @@ static void guard(int s)
  * theirs) runs little more than the flush: it only needs SIGPIPE guarded,
  * just before it (me_exit_guard_flush), which keeps the shutdown of such a
  * process five system calls shorter. */
-void me_exit_guard_raised(int sig)
+ME_SIGNAL void me_exit_guard_raised(int sig)
 {
     static const int raisable[] = {SIGPIPE, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
     atomic_store(&started_by, sig);
@@ -54,7 +55,7 @@ void me_exit_guard_raised(int sig)
         guard(raisable[i]);
 }
 
-void me_exit_guard_flush(void)
+ME_SIGNAL void me_exit_guard_flush(void)
 {
     if (atomic_load(&started_by) && !atomic_load(&guarded))
         guard(SIGPIPE);

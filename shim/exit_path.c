@@ -75,7 +75,7 @@ ME_START static int sig_of(uint64_t w) { return (int)((w >> 2) & 0xff); }
 static _Atomic int retry_timer = -1, watchdog_timer = -1, killer_timer = -1;
 static _Atomic uint32_t retry_us;
 
-static int timer_new(int signo, _Atomic int *slot)
+ME_SIGNAL static int timer_new(int signo, _Atomic int *slot)
 {
     struct sigevent sev;
     int id = -1;
@@ -90,7 +90,7 @@ static int timer_new(int signo, _Atomic int *slot)
 }
 
 /* Arms the one-shot timer id to expire in us microseconds. */
-static void timer_set_us(int id, uint64_t us)
+ME_SIGNAL static void timer_set_us(int id, uint64_t us)
 {
     if (id < 0)
         return;
@@ -135,7 +135,7 @@ static void retry_again(void)
 
 /* False when the watchdog cannot be made (RLIMIT_SIGPENDING 0): the exit
  * would then be unbounded, so the process dies by the signal at once. */
-static bool start_watchdog(int sig)
+ME_SIGNAL static bool start_watchdog(int sig)
 {
     uint32_t ms = me_cfg.timeout_ms;
     if (ms == 0)
@@ -149,18 +149,23 @@ static bool start_watchdog(int sig)
     return true;
 }
 
-static void unblock_managed(void)
+ME_SIGNAL static void unblock_managed(void)
 {
     uint64_t m = atomic_load(&me_managed);
     me_sys(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, NULL, sizeof m);
 }
 
-static __attribute__((noreturn)) void run_signal_exit(int sig)
+static __attribute__((noinline)) void say_running(int sig)
+{
+    me_log("pid %d: %S received, running exit functions", (int)me_sys_getpid(), sig);
+}
+
+ME_SIGNAL static __attribute__((noreturn)) void run_signal_exit(int sig)
 {
     timer_stop(&retry_timer);
     atomic_store(&ex_owner, me_thread_token());
     if (me_cfg.verbose)
-        me_log("pid %d: %S received, running exit functions", (int)me_sys_getpid(), sig);
+        say_running(sig);
     me_exit_guard_raised(sig);
     me_stdio_drop_inherited(); /* a forked child's copy of its parent's output */
     unblock_managed(); /* repeats are absorbed; the watchdog can interrupt */
@@ -169,7 +174,7 @@ static __attribute__((noreturn)) void run_signal_exit(int sig)
 
 /* A signal the interrupted instruction raised (a fault with a kernel
  * si_code): returning from its handler runs that instruction again. */
-static bool is_fault(int sig, const siginfo_t *info)
+ME_SIGNAL static bool is_fault(int sig, const siginfo_t *info)
 {
     return info && info->si_code > 0 &&
            (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL);
@@ -285,7 +290,20 @@ bool me_exit_intercept(int sig, const siginfo_t *info, void *uc, bool default_di
     return true; /* absorbed */
 }
 
-void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
+/* Let the interrupted code leave libc (usually a few instructions: the
+ * return of a system call wrapper); ask again shortly, on whichever thread
+ * the kernel picks. Off the signal page: most signals find a safe spot. */
+static __attribute__((noinline)) void defer_exit(int sig, void *uc)
+{
+    if (!retry_start(sig))
+        die_without_timer(sig); /* never retried: as without the shim */
+    if (me_cfg.verbose)
+        me_log("pid %d: %S received inside the C library%s: cleanup deferred to the "
+               "first safe point, at most the timeout", (int)me_sys_getpid(), sig,
+               me_context_in_write(uc) ? " (a write, maybe stdio's, that has not returned)" : "");
+}
+
+ME_SIGNAL void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
 {
     /* A vfork child shares its parent's memory: the exit is not its own,
      * and it dies at once, as without the shim. */
@@ -311,15 +329,7 @@ void me_exit_from_signal(int sig, const siginfo_t *info, void *uc)
             die_without_timer(sig);
         if (safe)
             run_signal_exit(sig);
-        /* Let the interrupted code leave libc (usually a few instructions:
-         * the return of a system call wrapper); ask again shortly, on
-         * whichever thread the kernel picks. */
-        if (!retry_start(sig))
-            die_without_timer(sig); /* never retried: as without the shim */
-        if (me_cfg.verbose)
-            me_log("pid %d: %S received inside the C library%s: cleanup deferred to the "
-                   "first safe point, at most the timeout", (int)me_sys_getpid(), sig,
-                   me_context_in_write(uc) ? " (a write, maybe stdio's, that has not returned)" : "");
+        defer_exit(sig, uc);
         return;
     }
 }

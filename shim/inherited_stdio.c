@@ -145,10 +145,10 @@ static bool on_list(const FILE *fp)
     return false;
 }
 
-void me_stdio_drop_inherited(void)
+/* Off the signal page: only a forked child that inherited output runs it. */
+static __attribute__((noinline)) void drop(struct records *r)
 {
-    struct records *r = recs;
-    if (!r || r->pid != me_sys_getpid())
+    if (r->pid != me_sys_getpid())
         return;
     LIST_LOCK();
     char *p = (char *)(r + 1);
@@ -167,4 +167,11 @@ void me_stdio_drop_inherited(void)
         UNLOCK(fp);
     }
     LIST_UNLOCK();
+}
+
+ME_SIGNAL void me_stdio_drop_inherited(void)
+{
+    struct records *r = recs;
+    if (r)
+        drop(r);
 }

@@ -8,8 +8,13 @@
  *   ME_WARM   what many processes run, not all: registering exit
  *             functions, fork and vfork, a handler for a signal that is
  *             not managed;
- *   unmarked  the rest: the dispatcher, the exit path of a signal, the
- *             chains, the diagnostics, the parsers of set variables.
+ *   ME_SIGNAL what a managed signal with the default disposition runs
+ *             from its delivery to the death: the dispatcher's first
+ *             steps, the safe-point check, the exit path, the guard, the
+ *             death by the signal; placed in the free space of the first
+ *             mapping's last page, resident already (test_footprint);
+ *   unmarked  the rest: the chains, repeated signals, deferred exits, the
+ *             diagnostics, the parsers of set variables.
  * A mark only decides which pages a process touches (README, Performance);
  * a function in the wrong place works all the same. The build defines
  * the marks (registry/ reads the same definitions); without the split
@@ -19,6 +24,9 @@
 #endif
 #ifndef ME_WARM
 #define ME_WARM
+#endif
+#ifndef ME_SIGNAL
+#define ME_SIGNAL
 #endif
 #ifndef ME_START_DATA /* read-only data that ME_START code reads */
 #define ME_START_DATA

@@ -14,19 +14,22 @@
  * GLOBAL: as an ordinary reference: the first definition in load order. */
 enum me_scope { ME_NEXT, ME_GLOBAL };
 
+/* 28 bytes: the table is in the first mapping, which every process maps
+ * whole, and whose last page has the signal path in its free space. */
 struct me_want {
-    char name[20]; /* inline: a pointer would cost a relocation at every start */
-    size_t len;
+    char name[18]; /* inline: a pointer would cost a relocation at every start */
+    uint8_t len;
+    uint8_t scope; /* enum me_scope */
     uint32_t hash;
-    enum me_scope scope;
     /* ME_REAL() finds it at its first use (when the linker's list was
      * read: objects.h), not at start-up: /bin/true uses none of these */
     bool on_first_use;
-    size_t offset; /* in struct me_real */
+    uint16_t offset; /* in struct me_real */
 };
 
-#define ME_WANT(name, hash, scope, when, field)                                                \
-    {name, sizeof name - 1, hash, scope, when, offsetof(struct me_real, field)}
+#define ME_WANT(str, h, sc, when, field)                                                       \
+    {.name = str, .len = sizeof str - 1, .scope = sc, .hash = h, .on_first_use = when,         \
+     .offset = offsetof(struct me_real, field)}
 #define ME_AT_START false
 #define ME_AT_FIRST_USE true
 ME_START_DATA static const struct me_want me_real_wants[] = {

@@ -159,15 +159,26 @@ extern const char __ehdr_start[]; /* this library's ELF header, at its load bias
  * `reading`): false while another thread (or the handler this one
  * interrupted) takes it, and the caller counts the spot as unsafe and
  * tries again later. */
-static bool claim_step(int from, int reading)
+ME_SIGNAL static bool claim_step(int from, int reading)
 {
     int expect = from;
     return atomic_compare_exchange_strong(&ranges_state, &expect, reading);
 }
 
+/* The program's headers, which are not always at its bias. Off the
+ * signal page: only a program that provides malloc itself is guarded. */
+static __attribute__((noinline)) void program_phdrs(struct me_loaded *l)
+{
+    unsigned long (*getauxval_fn)(unsigned long) = ME_REAL(getauxval_fn);
+    if (getauxval_fn) {
+        l->phdr = (const ElfW(Phdr) *)getauxval_fn(AT_PHDR);
+        l->phnum = getauxval_fn(AT_PHNUM);
+    }
+}
+
 /* Guards each object loaded at start-up that guard_if wants, in load
  * order (*seen: what provides_malloc keeps). */
-static void each_initial(bool (*guard_if)(const struct me_loaded *, bool, bool *))
+ME_SIGNAL static void each_initial(bool (*guard_if)(const struct me_loaded *, bool, bool *))
 {
     unsigned n;
     bool seen = false;
@@ -178,16 +189,13 @@ static void each_initial(bool (*guard_if)(const struct me_loaded *, bool, bool *
         bool self = m != head && l.base == (uintptr_t)__ehdr_start; /* this library */
         if (me_object_is_vdso(l.name) || !guard_if(&l, self, &seen))
             continue;
-        unsigned long (*getauxval_fn)(unsigned long);
-        if (m == head && (getauxval_fn = ME_REAL(getauxval_fn))) { /* not always at its bias */
-            l.phdr = (const ElfW(Phdr) *)getauxval_fn(AT_PHDR);
-            l.phnum = getauxval_fn(AT_PHNUM);
-        }
+        if (m == head)
+            program_phdrs(&l);
         me_safepoint_guard(&l);
     }
 }
 
-static bool by_name(const struct me_loaded *l, bool self, bool *unused)
+ME_SIGNAL static bool by_name(const struct me_loaded *l, bool self, bool *unused)
 {
     (void)unused;
     return self || guarded_name(l->name);
@@ -200,7 +208,7 @@ static bool malloc_provider_only(const struct me_loaded *l, bool self, bool *see
 }
 
 /* The first step: the objects guarded by name. */
-static bool names_ready(void)
+ME_SIGNAL static bool names_ready(void)
 {
     int st = atomic_load_explicit(&ranges_state, memory_order_acquire);
     if (st != RANGES_DEFERRED)
@@ -225,7 +233,7 @@ static bool all_ready(void)
     return true;
 }
 
-static const struct range *search(uintptr_t pc)
+ME_SIGNAL static const struct range *search(uintptr_t pc)
 {
     int n = atomic_load_explicit(&nguarded, memory_order_acquire);
     for (int i = 0; i < n; i++)
@@ -236,7 +244,7 @@ static const struct range *search(uintptr_t pc)
 
 /* The guarded range that holds pc, or NULL; *known is false when that
  * cannot be told yet (the malloc provider is being read elsewhere). */
-static const struct range *find(uintptr_t pc, bool *known)
+ME_SIGNAL static const struct range *find(uintptr_t pc, bool *known)
 {
     const struct range *r = search(pc);
     if (r || atomic_load_explicit(&ranges_state, memory_order_acquire) == RANGES_READY) {
@@ -334,7 +342,7 @@ bool me_context_in_write(const void *ucp)
            writes_data(me_uc_sysnr(uc));
 }
 
-bool me_context_is_safe(const void *ucp, const siginfo_t *info)
+ME_SIGNAL bool me_context_is_safe(const void *ucp, const siginfo_t *info)
 {
     const ucontext_t *uc = ucp;
     if (!uc)

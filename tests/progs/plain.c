@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* An ordinary program that never gets a signal: it registers an exit
  * function, ignores SIGPIPE, forks a child that exits, and exits.
- * With "raise" it then also catches a SIGTERM it sends itself. */
+ * With "raise" it then also catches a SIGTERM it sends itself; with "term"
+ * it sends itself one it does not catch (the shim's signal exit). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,5 +26,7 @@ int main(int argc, char **argv)
         signal(SIGTERM, on_term);
         raise(SIGTERM);
     }
+    if (argc > 1 && strcmp(argv[1], "term") == 0)
+        raise(SIGTERM);
     return 0;
 }
