@@ -168,6 +168,55 @@ START_TEST(a_signal_exit_stays_out_of_the_rest)
 }
 END_TEST
 
+/* One output line of cmd, scanned with fmt for two numbers. */
+static bool scan_tool(const char *cmd, const char *fmt, unsigned long *a, unsigned long *b)
+{
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = sscanf(line, fmt, a, b) == 2;
+    pclose(f);
+    return found;
+}
+
+/* The signal's code fills the first mapping's last page; it must not
+ * add one, which every process would have resident (the layout's reason
+ * to be). Read from the library: the first segment's size, and where
+ * the script put the signal code. */
+START_TEST(the_signal_code_adds_no_page_to_the_first_mapping)
+{
+    char cmd[PATH_MAX + 64];
+    unsigned long off, filesz, lo = 0, hi = 0, v;
+    char kind;
+    snprintf(cmd, sizeof cmd, "readelf -lW '%s'", shim_path());
+    ck_assert_msg(scan_tool(cmd, " LOAD 0x%lx 0x%*x 0x%*x 0x%lx", &off, &filesz), "%s", cmd);
+    ck_assert_int_eq(off, 0);
+    snprintf(cmd, sizeof cmd, "nm '%s'", shim_path());
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512], name[256];
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%lx %c %255s", &v, &kind, name) == 3) {
+            if (strcmp(name, "me_signal_code") == 0)
+                lo = v;
+            else if (strcmp(name, "me_signal_code_end") == 0)
+                hi = v;
+        }
+    pclose(f);
+    ck_assert_msg(lo > 0 && hi > lo && hi <= filesz, "signal code at %#lx-%#lx, segment %#lx", lo,
+                  hi, filesz);
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned long pages = (filesz + page - 1) / page;
+    unsigned long without = (filesz - (hi - lo) + page - 1) / page;
+    ck_assert_msg(pages == without,
+                  "the first mapping is %lu pages, %lu without the signal code (%lu bytes): move "
+                  "code out of ME_START or ME_SIGNAL (shim/placement.h)",
+                  pages, without, hi - lo);
+}
+END_TEST
+
 /* The control: a signal the program handles runs its chain from the
  * rest, and the measurement sees it. */
 START_TEST(a_handled_signal_reads_the_rest)
@@ -206,6 +255,7 @@ int main(void)
     me_add_test(tc, exit_functions_fork_and_sigpipe_stay_out_of_the_rest);
     me_add_test(tc, cxx_static_objects_stay_out_of_the_rest);
     me_add_test(tc, a_signal_exit_stays_out_of_the_rest);
+    me_add_test(tc, the_signal_code_adds_no_page_to_the_first_mapping);
     me_add_test(tc, a_handled_signal_reads_the_rest);
     me_add_test(tc, a_lookup_in_a_forked_child_reads_no_code);
     suite_add_tcase(s, tc);
