@@ -30,6 +30,9 @@ struct slot {
  * as a mapping of its own that every fork then copies. */
 static struct slot slots_lo[ME_HOT_SIGS];
 struct cold {
+    /* the signals whose pool a writer has used: the only ones a forked
+     * child looks at (me_chain_after_fork) */
+    atomic_bool pool_used[ME_CHAIN_NSIG];
     struct slot slots_hi[ME_CHAIN_NSIG - ME_HOT_SIGS];
     struct snap pools[ME_CHAIN_NSIG][POOL];
     /* me_chain_note_read: (component << 16 | set_gen's low 16 bits), 0 free */
@@ -284,6 +287,8 @@ ME_START void me_chain_unpin(struct me_chain_pin *pin)
 /* A pool entry that is neither current nor pinned nor being built. */
 static struct snap *take_free(int sig, struct slot *s)
 {
+    if (!atomic_load(&cold_state()->pool_used[sig]))
+        atomic_store(&cold_state()->pool_used[sig], true);
     for (;;) {
         for (int i = 0; i < POOL; i++) {
             struct snap *p = &cold_state()->pools[sig][i];
@@ -576,10 +581,16 @@ void me_chain_after_fork(void)
     struct cold *c = atomic_load(&cold);
     if (!c)
         return;
+    /* Only what is held is written: the pools' pages are the parent's,
+     * shared until written, and writing every entry of every signal cost
+     * each forked child some 150 page faults (a shell's every subshell). */
     for (int sig = 0; sig < ME_CHAIN_NSIG; sig++)
-        for (int i = 0; i < POOL; i++) {
-            atomic_store(&c->pools[sig][i].readers, 0);
-            atomic_store(&c->pools[sig][i].building, 0);
+        for (int i = 0; atomic_load(&c->pool_used[sig]) && i < POOL; i++) {
+            struct snap *p = &c->pools[sig][i];
+            if (atomic_load(&p->readers))
+                atomic_store(&p->readers, 0);
+            if (atomic_load(&p->building))
+                atomic_store(&p->building, 0);
         }
     /* what this thread itself holds (it forked from a handler that
      * interrupted a registry call) is still held */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "../registry/sigchain.h"
 
 #define T 20.0
 
@@ -352,6 +353,33 @@ START_TEST(child_that_flushed_wrote_the_inherited_itself)
 }
 END_TEST
 
+/* A forked child that changes a managed signal's disposition (a shell's
+ * subshell setting its traps back) pays page faults for the handler chains
+ * it writes, not for all of its parent's: the pools' pages stay shared
+ * until written, and the fork hook wrote every entry of every signal (some
+ * 150 faults in each such child, most of a subshell's cost). The bound is
+ * half the pools' pages, what writing them all would cost at least. */
+START_TEST(a_forked_child_writes_only_the_chains_it_changes)
+{
+    long at_fork[2], after_reset[2];
+    for (int with = 0; with < 2; with++) {
+        struct proc p;
+        proc_spawn(&p, with, NULL, prog_path("forkcost"), NULL);
+        proc_finish(&p, T);
+        ck_assert_msg(exited_with(&p, 0), "%s", status_str(&p));
+        ck_assert_msg(sscanf(p.out_buf, "fork %ld reset %ld", &at_fork[with], &after_reset[with]) == 2,
+                      "output: %s", p.out_buf);
+        proc_free(&p);
+    }
+    long bare = after_reset[0] - at_fork[0], shim = after_reset[1] - at_fork[1];
+    long pool_pages = (long)(me_chain_memory_size() / (size_t)sysconf(_SC_PAGESIZE));
+    ck_assert_msg(shim <= bare + pool_pages / 2,
+                  "the child's resets cost %ld page faults with the shim, %ld without (the pools "
+                  "are %ld pages)",
+                  shim, bare, pool_pages);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fork");
@@ -376,6 +404,7 @@ int main(void)
     me_add_test(tc, inherited_stdio_is_not_written_by_the_child);
     me_add_test(tc, child_own_stdio_is_flushed_not_the_inherited);
     me_add_test(tc, child_that_flushed_wrote_the_inherited_itself);
+    me_add_test(tc, a_forked_child_writes_only_the_chains_it_changes);
     suite_add_tcase(s, tc);
     return run_suite(s, true);
 }
