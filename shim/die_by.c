@@ -24,7 +24,7 @@
  * process never touched. */
 ME_SIGNAL static void set_default(int sig)
 {
-#if ME_ARCH_KSIGACTION
+#ifdef ME_ARCH_KSIGACTION
     struct me_ksigaction k = {.handler = SIG_DFL};
     me_sys(SYS_rt_sigaction, sig, &k, 0, sizeof k.mask);
 #else
