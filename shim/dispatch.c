@@ -140,7 +140,7 @@ static inline __attribute__((always_inline)) bool run_chain(int sig, siginfo_t *
 
 /* The whole delivery: off the signal page (the program handles this
  * signal; its handlers' own code is elsewhere too). */
-static __attribute__((noinline)) void dispatch_chain(int sig, siginfo_t *info, void *uc)
+static __attribute__((noinline)) void me_dispatch_chain(int sig, siginfo_t *info, void *uc)
 {
     /* errno is kept for the handlers and restored after them; not read on
      * the way straight to the exit (the shim's own paths there make raw
@@ -205,5 +205,5 @@ ME_SIGNAL static __attribute__((noinline)) bool straight_to_exit(int sig, siginf
 ME_SIGNAL void me_dispatch(int sig, siginfo_t *info, void *uc)
 {
     if (!straight_to_exit(sig, info, uc))
-        dispatch_chain(sig, info, uc);
+        me_dispatch_chain(sig, info, uc);
 }

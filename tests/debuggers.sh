@@ -28,6 +28,8 @@ $out"
 bt=$(echo "$out" | sed -n '/^AT-HANDLER/,$p')
 echo "$bt" | grep -q '^#0 .*on_term' || fail "gdb did not stop in the handler:
 $out"
+# me_dispatch, or me_dispatch_chain, to which it hands a handled signal
+# (a tail call: its own frame is gone by then)
 echo "$bt" | grep -q 'me_dispatch' || fail "the backtrace does not show the dispatcher:
 $bt"
 echo "$bt" | grep -q ' main ' || fail "the backtrace does not reach main:
