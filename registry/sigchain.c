@@ -584,14 +584,17 @@ void me_chain_after_fork(void)
     /* Only what is held is written: the pools' pages are the parent's,
      * shared until written, and writing every entry of every signal cost
      * each forked child some 150 page faults (a shell's every subshell). */
-    for (int sig = 0; sig < ME_CHAIN_NSIG; sig++)
-        for (int i = 0; atomic_load(&c->pool_used[sig]) && i < POOL; i++) {
+    for (int sig = 0; sig < ME_CHAIN_NSIG; sig++) {
+        if (!atomic_load(&c->pool_used[sig]))
+            continue;
+        for (int i = 0; i < POOL; i++) {
             struct snap *p = &c->pools[sig][i];
             if (atomic_load(&p->readers))
                 atomic_store(&p->readers, 0);
             if (atomic_load(&p->building))
                 atomic_store(&p->building, 0);
         }
+    }
     /* what this thread itself holds (it forked from a handler that
      * interrupted a registry call) is still held */
     unsigned n = n_inflight < INFLIGHT_MAX ? n_inflight : INFLIGHT_MAX;

@@ -57,7 +57,7 @@ static __attribute__((noinline)) void *alternate_stack_top(void)
 
 /* A disposition whose handler was unloaded (dlclose) is SIG_DFL: without
  * the shim the program would jump into unmapped code. */
-static bool is_default(const struct me_handler *disp)
+ME_SIGNAL static bool is_default(const struct me_handler *disp)
 {
     return disp->fn == (void *)SIG_DFL ||
            (disp->fn != (void *)SIG_IGN && !me_component_loaded(disp));
@@ -191,7 +191,7 @@ ME_SIGNAL static __attribute__((noinline)) bool straight_to_exit(int sig, siginf
 {
     struct me_chain_pin p;
     me_chain_pin(sig, (uintptr_t)__builtin_frame_address(0), &p);
-    bool straight = p.n == 0 && p.disp->fn == (void *)SIG_DFL && me_default_terminates(sig) &&
+    bool straight = p.n == 0 && is_default(p.disp) && me_default_terminates(sig) &&
                     !me_python_takes(sig) && !me_exit_in_progress();
     me_chain_unpin(&p);
     if (straight)

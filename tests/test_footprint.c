@@ -187,24 +187,16 @@ static bool scan_tool(const char *cmd, const char *fmt, unsigned long *a, unsign
  * the script put the signal code. */
 START_TEST(the_signal_code_adds_no_page_to_the_first_mapping)
 {
-    char cmd[PATH_MAX + 64];
-    unsigned long off, filesz, lo = 0, hi = 0, v;
-    char kind;
+    char cmd[PATH_MAX + 160];
+    unsigned long off, filesz, lo = 0, hi = 0;
     snprintf(cmd, sizeof cmd, "readelf -lW '%s'", shim_path());
     ck_assert_msg(scan_tool(cmd, " LOAD 0x%lx 0x%*x 0x%*x 0x%lx", &off, &filesz), "%s", cmd);
     ck_assert_int_eq(off, 0);
-    snprintf(cmd, sizeof cmd, "nm '%s'", shim_path());
-    FILE *f = popen(cmd, "r");
-    ck_assert_ptr_nonnull(f);
-    char line[512], name[256];
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "%lx %c %255s", &v, &kind, name) == 3) {
-            if (strcmp(name, "me_signal_code") == 0)
-                lo = v;
-            else if (strcmp(name, "me_signal_code_end") == 0)
-                hi = v;
-        }
-    pclose(f);
+    snprintf(cmd, sizeof cmd,
+             "nm '%s' | awk '$3 == \"me_signal_code\" { a = $1 } "
+             "$3 == \"me_signal_code_end\" { b = $1 } END { print a, b }'",
+             shim_path());
+    ck_assert_msg(scan_tool(cmd, "%lx %lx", &lo, &hi), "%s", cmd);
     ck_assert_msg(lo > 0 && hi > lo && hi <= filesz, "signal code at %#lx-%#lx, segment %#lx", lo,
                   hi, filesz);
     long page = sysconf(_SC_PAGESIZE);
